@@ -1,0 +1,157 @@
+"""Build tiny MarianMT and BART models offline, with random weights.
+
+    python scripts/tiny_models.py DIR      ->  DIR/marian, DIR/bart
+
+They have the real classes, tokenizers and file layout (written by
+`save_pretrained`, read back by `from_pretrained`), so a Kabar run on them takes
+the real code path; their output is gibberish. The tokenizers are trained on the
+seed articles. Tests build them the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def _corpus(lines_out: Path) -> list[str]:
+    lines = [
+        line.strip()
+        for seed in sorted(SEEDS.glob("*.txt"))
+        for line in seed.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    # A little English too, so the target side has pieces for English words.
+    lines += [
+        "The president said on Monday that the government will respond to the protests.",
+        "Russia and Belarus are ready to work together against external threats.",
+    ]
+    lines_out.write_text("\n".join(lines), encoding="utf-8")
+    return lines
+
+
+def build_marian(out: Path, seed: int = 0) -> Path:
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    torch.manual_seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        corpus = Path(work) / "corpus.txt"
+        _corpus(corpus)
+        spm.SentencePieceTrainer.train(
+            input=str(corpus),
+            model_prefix=str(Path(work) / "spm"),
+            vocab_size=800,
+            model_type="unigram",
+            hard_vocab_limit=False,
+            character_coverage=1.0,
+            bos_id=-1,
+            eos_id=1,
+            unk_id=2,
+            pad_id=-1,
+        )
+        processor = spm.SentencePieceProcessor(model_file=str(Path(work) / "spm.model"))
+        pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+        # Marian's layout: </s> = 0, <unk> = 1, the pieces, <pad> last.
+        vocab = {"</s>": 0, "<unk>": 1}
+        for piece in pieces:
+            vocab.setdefault(piece, len(vocab))
+        vocab["<pad>"] = len(vocab)
+        (Path(work) / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+        spm_path = str(Path(work) / "spm.model")
+        tokenizer = MarianTokenizer(
+            source_spm=spm_path,
+            target_spm=spm_path,
+            vocab=str(Path(work) / "vocab.json"),
+            source_lang="id",
+            target_lang="en",
+        )
+        tokenizer.save_pretrained(out)
+
+    size = len(vocab)
+    config = MarianConfig(
+        vocab_size=size,
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=512,
+        pad_token_id=size - 1,
+        decoder_start_token_id=size - 1,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+    )
+    MarianMTModel(config).save_pretrained(out)
+    return out
+
+
+def build_bart(out: Path, seed: int = 0) -> Path:
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+
+    torch.manual_seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        corpus = Path(work) / "corpus.txt"
+        _corpus(corpus)
+        trainer = ByteLevelBPETokenizer()
+        trainer.train(
+            [str(corpus)],
+            vocab_size=1000,
+            min_frequency=1,
+            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        )
+        trainer.save_model(work)
+        # The 5.x keywords are vocab= / merges= (vocab_file= is silently ignored).
+        tokenizer = BartTokenizer(
+            vocab=str(Path(work) / "vocab.json"), merges=str(Path(work) / "merges.txt")
+        )
+        tokenizer.model_max_length = 1024
+        tokenizer.save_pretrained(out)
+
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=1024,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+    )
+    BartForConditionalGeneration(config).save_pretrained(out)
+    return out
+
+
+def build_all(directory: Path) -> tuple[Path, Path]:
+    return build_marian(directory / "marian"), build_bart(directory / "bart")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    marian, bart = build_all(Path(sys.argv[1]))
+    print(f"translator: {marian}\nsummariser: {bart}")
+    print(f"try: kabar run seeds --translator {marian} --summariser {bart}")

@@ -1,0 +1,69 @@
+"""The brief a user reads: headline, facts about the source, summary, flags, provenance."""
+
+from __future__ import annotations
+
+from tasks.sentences import split_sentences
+
+OPUS_MT_CREDIT = (
+    "Translation by OPUS-MT (Helsinki-NLP, Tiedemann & Thottingal 2020), licensed CC-BY 4.0."
+)
+
+
+def compose_brief(
+    article_id: str,
+    source_file: str,
+    article: dict,
+    translation: dict,
+    summary: dict,
+    models: dict[str, dict],
+) -> dict:
+    headline = translation.get("title") or next(iter(split_sentences(summary["summary"])), "")
+    credits = [OPUS_MT_CREDIT] if "opus-mt" in models["translator"]["name"].lower() else []
+    return {
+        "article_id": article_id,
+        "headline": headline,
+        "title_id": article.get("title", ""),
+        "published": article.get("published"),
+        "outlet": article.get("outlet"),
+        "author": article.get("author"),
+        "agency": article.get("agency"),
+        "summary": summary["summary"],
+        "source_file": source_file,
+        "url": article.get("url"),
+        "translation": "translation.md",
+        "flags": [*translation.get("flags", []), *summary.get("flags", [])],
+        "models": models,
+        "credits": credits,
+    }
+
+
+def _line(label: str, value: str | None) -> str:
+    return f"- **{label}:** {value}\n" if value else ""
+
+
+def brief_markdown(brief: dict) -> str:
+    flags = "".join(f"> ⚠ {flag}\n" for flag in brief["flags"])
+    models = ", ".join(
+        f"{role} `{m['name']}` ({m['fingerprint']})" for role, m in brief["models"].items()
+    )
+    return (
+        f"# {brief['headline'] or '(untitled)'}\n\n"
+        + (f"{flags}\n" if flags else "")
+        + f"{brief['summary']}\n\n"
+        + _line("Original title", brief["title_id"])
+        + _line("Published", brief["published"])
+        + _line("Outlet", brief["outlet"])
+        + _line("Author", brief["author"])
+        + _line("Agency", brief["agency"])
+        + _line("Source", f"`{brief['source_file']}`")
+        + _line("URL", brief["url"])
+        + f"- **Full translation:** [{brief['translation']}]({brief['translation']})\n"
+        + f"- **Made by:** {models}\n"
+        + "".join(f"\n_{credit}_\n" for credit in brief["credits"])
+    )
+
+
+def translation_markdown(article: dict, translation: dict) -> str:
+    body = "\n\n".join(translation["paragraphs"])
+    meta = " · ".join(v for v in (article.get("outlet"), article.get("published")) if v)
+    return f"# {translation['title'] or '(untitled)'}\n\n_{meta}_\n\n{body}\n"

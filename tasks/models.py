@@ -1,0 +1,179 @@
+"""Find model files, fingerprint them, and load each model once per process.
+
+A model is named by a Hugging Face hub id or a local directory. Hub models are
+read from the local hub cache; only when they are missing and the hub answers
+are they downloaded, so an offline machine fails at once with advice instead of
+waiting on retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+# Files that decide what a model computes: weights, config, vocabulary.
+_MODEL_FILES = (
+    "*.json",
+    "*.spm",
+    "*.model",
+    "*.txt",
+    "*.safetensors",
+    "pytorch_model*.bin",
+)
+
+
+class ModelUnavailable(RuntimeError):
+    """The model's files cannot be had on this machine; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str  # as the user gave it: hub id or directory
+    path: str  # the local directory that holds the files
+    fingerprint: str  # hub revision, or a hash of a local directory's files
+
+
+def _directory_fingerprint(directory: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted({f for pattern in _MODEL_FILES for f in directory.glob(pattern) if f.is_file()})
+    if not any(f.name == "config.json" for f in files):
+        raise ModelUnavailable(
+            f"{directory} has no config.json: it is not a transformers model directory. "
+            "Point the setting at the folder that `save_pretrained` wrote, or at a hub id."
+        )
+    for f in files:
+        digest.update(f.name.encode())
+        with f.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        with socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _weight_patterns(repo_id: str) -> list[str]:
+    """Download safetensors when the repo has them, else the PyTorch .bin (never TF/Flax/Rust)."""
+    from huggingface_hub import list_repo_files
+
+    files = list_repo_files(repo_id)
+    weights = ["*.safetensors"] if any(f.endswith(".safetensors") for f in files) else []
+    return ["*.json", "*.spm", "*.model", "*.txt", *(weights or ["pytorch_model*.bin"])]
+
+
+def download(repo_id: str) -> Path:
+    """Fetch a hub model into the local hub cache (needs the hub)."""
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(repo_id, allow_patterns=_weight_patterns(repo_id)))
+
+
+def _how_to_get(name: str) -> str:
+    return (
+        f"Model '{name}' is not on this machine and the Hugging Face hub cannot be reached. "
+        "Either run `kabar models download` on a machine that reaches the hub (it fills the "
+        "hub cache, ~/.cache/huggingface, which you can copy here), or pass a local model "
+        "directory (--translator DIR / --summariser DIR, or KABAR_TRANSLATOR / KABAR_SUMMARISER). "
+        "To try Kabar with no hub at all: `python scripts/tiny_models.py DIR`."
+    )
+
+
+@cache
+def resolve(name: str) -> ModelRef:
+    """The local files and fingerprint of a model; raises ModelUnavailable with advice."""
+    directory = Path(name).expanduser()
+    if directory.is_dir():
+        return ModelRef(name, str(directory.resolve()), _directory_fingerprint(directory))
+    if directory.exists() or name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise ModelUnavailable(f"Model directory '{name}' does not exist or is not a directory.")
+
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        snapshot = Path(snapshot_download(name, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        if not _hub_reachable():
+            raise ModelUnavailable(_how_to_get(name)) from None
+        try:
+            snapshot = download(name)
+        except Exception as error:  # the hub answered but would not give the files
+            raise ModelUnavailable(f"Could not download '{name}': {error}") from error
+    if not (snapshot / "config.json").is_file():
+        raise ModelUnavailable(_how_to_get(name))
+    # The snapshot folder is named by the hub commit: the revision is the fingerprint.
+    return ModelRef(name, str(snapshot), "rev:" + snapshot.name)
+
+
+# --- loading -------------------------------------------------------------------
+
+_load_lock = threading.Lock()
+_loaded: dict[tuple[str, str], tuple[object, object]] = {}
+_uses: list[str] = []  # every load() call, in order: a run's share tells which models it needed
+
+
+def loaded_models() -> list[str]:
+    """Names of the models this process has loaded into memory."""
+    return [name for name, _ in _loaded]
+
+
+def uses() -> list[str]:
+    """Names passed to load() in this process so far, once per call."""
+    return list(_uses)
+
+
+def device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load(ref: ModelRef, kind: str) -> tuple[object, object]:
+    """(tokenizer, model) for `kind` 'marian' or 'seq2seq', loaded once per process."""
+    key = (ref.name, kind)
+    with _load_lock:
+        _uses.append(ref.name)
+        if key not in _loaded:
+            _loaded[key] = _load_uncached(ref, kind)
+        return _loaded[key]
+
+
+def _load_uncached(ref: ModelRef, kind: str) -> tuple[object, object]:
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        AutoTokenizer,
+        MarianMTModel,
+        MarianTokenizer,
+    )
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a per-file bar per load is noise in run logs
+    model_class, tokenizer_class = {
+        "marian": (MarianMTModel, MarianTokenizer),
+        "seq2seq": (AutoModelForSeq2SeqLM, AutoTokenizer),
+    }[kind]
+    try:
+        tokenizer = tokenizer_class.from_pretrained(ref.path)
+        model = model_class.from_pretrained(ref.path, trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise ModelUnavailable(
+            f"Model files in {ref.path} ({ref.name}) cannot be loaded: {error}"
+        ) from error
+    target = device()
+    if target == "cuda":
+        model = model.half()
+    model.to(target).eval()
+    return tokenizer, model

@@ -1,0 +1,33 @@
+"""Settings in one place: a flow parameter or CLI option beats an environment variable,
+which beats the default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_TRANSLATOR = "Helsinki-NLP/opus-mt-id-en"
+DEFAULT_SUMMARISER = "sshleifer/distilbart-cnn-12-6"
+DEFAULT_INBOX = "seeds"
+DEFAULT_OUTPUT = "outputs"
+DEFAULT_MAX_WORDS = 80
+
+
+def choose(given: str | None, variable: str, default: str) -> str:
+    return given or os.environ.get(variable) or default
+
+
+def translator(given: str | None = None) -> str:
+    return choose(given, "KABAR_TRANSLATOR", DEFAULT_TRANSLATOR)
+
+
+def summariser(given: str | None = None) -> str:
+    return choose(given, "KABAR_SUMMARISER", DEFAULT_SUMMARISER)
+
+
+def cache_dir(output: str | Path) -> Path:
+    """KABAR_CACHE_DIR, else a `.kabar-cache` folder beside the output folder."""
+    given = os.environ.get("KABAR_CACHE_DIR")
+    if given:
+        return Path(given).expanduser().resolve()
+    return Path(output).expanduser().resolve().parent / ".kabar-cache"

@@ -1,0 +1,140 @@
+"""English article -> a short English summary.
+
+A summarisation model reads at most its input cap (BART: 1,024 tokens). A longer
+article is cut on sentence boundaries into parts under the cap, each part is
+summarised, and the partial summaries are summarised again, so the brief covers
+the whole article instead of its first page. `lead` needs no model: the first
+sentences of the translation, which cannot hallucinate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from tasks.sentences import split_sentences
+
+SUMMARISE_VERSION = "1"  # bump when summarise_article's output changes for the same input
+LEAD = "lead"  # the reserved summariser name that needs no model
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    max_words: int = 80
+    beams: int = 4
+    max_new_tokens: int = 142  # distilbart-cnn's own generation length
+    min_new_tokens: int | None = None  # None: the model's own generation_config decides
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Seq2SeqSummariser:
+    """A transformers encoder-decoder summarisation model (BART, Pegasus) through generate()."""
+
+    def __init__(self, tokenizer, model, settings: SummarySettings) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.settings = settings
+        caps = [
+            getattr(model.config, "max_position_embeddings", None),
+            getattr(tokenizer, "model_max_length", None),
+        ]
+        self.input_cap = min(c for c in caps if c and c < 1_000_000) if any(caps) else 1024
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, truncation=False)["input_ids"])
+
+    def summarise(self, texts: list[str]) -> list[str]:
+        import torch
+
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(
+            self.model.device
+        )
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                num_beams=self.settings.beams,
+                max_new_tokens=self.settings.max_new_tokens,
+                **({"min_new_tokens": m} if (m := self.settings.min_new_tokens) else {}),
+            )
+        return [t.strip() for t in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
+
+
+def pack_sentences(sentences: list[str], count_tokens: Callable[[str], int], cap: int) -> list[str]:
+    """Consecutive sentences joined into parts of at most `cap` tokens each.
+
+    A single sentence over the cap is cut by words: the model must see all of it.
+    """
+    parts: list[str] = []
+    current = ""
+    for sentence in sentences:
+        for piece in _fit(sentence, count_tokens, cap):
+            joined = f"{current} {piece}".strip()
+            if current and count_tokens(joined) > cap:
+                parts.append(current)
+                current = piece
+            else:
+                current = joined
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _fit(sentence: str, count_tokens: Callable[[str], int], cap: int) -> list[str]:
+    if count_tokens(sentence) <= cap:
+        return [sentence]
+    words = sentence.split()
+    half = len(words) // 2
+    if half == 0:
+        return [sentence]
+    return _fit(" ".join(words[:half]), count_tokens, cap) + _fit(
+        " ".join(words[half:]), count_tokens, cap
+    )
+
+
+def trim_to_words(text: str, max_words: int) -> tuple[str, bool]:
+    """Whole sentences up to `max_words` words; (text, True) if it had to cut inside one."""
+    kept: list[str] = []
+    count = 0
+    for sentence in split_sentences(text):
+        words = len(sentence.split())
+        if count + words > max_words:
+            break
+        kept.append(sentence)
+        count += words
+    if kept:
+        return " ".join(kept), False
+    words = text.split()
+    return (" ".join(words[:max_words]) + (" …" if len(words) > max_words else "")), len(
+        words
+    ) > max_words
+
+
+def lead_summary(english_paragraphs: list[str], max_words: int) -> str:
+    return trim_to_words(" ".join(english_paragraphs), max_words)[0]
+
+
+def summarise_article(
+    translation: dict, summariser: Seq2SeqSummariser | None, settings: SummarySettings
+) -> dict:
+    """{'summary', 'flags', 'parts', 'rounds'} of a translated article; no summariser = lead."""
+    paragraphs = [p for p in translation.get("paragraphs", []) if p.strip()]
+    if summariser is None:
+        return {"summary": lead_summary(paragraphs, settings.max_words), "flags": [], "parts": 0}
+
+    sentences = [s for p in paragraphs for s in split_sentences(p)]
+    cap = summariser.input_cap - 2  # room for the special tokens
+    parts = pack_sentences(sentences, summariser.count_tokens, cap)
+    first_round_parts = len(parts)
+    rounds = 0
+    while len(parts) > 1 and rounds < 5:
+        partials = summariser.summarise(parts)
+        parts = pack_sentences(partials, summariser.count_tokens, cap)
+        rounds += 1
+    summary = summariser.summarise(parts)[0] if parts else ""
+    text, cut = trim_to_words(summary, settings.max_words)
+    flags = ["summary cut inside a sentence to fit the word limit"] if cut else []
+    if not text:
+        flags.append("the summariser returned nothing")
+    return {"summary": text, "flags": flags, "parts": first_round_parts, "rounds": rounds + 1}

@@ -1,0 +1,47 @@
+"""Shared fixtures: no network, a private Prefect home, tiny real models built offline."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+# Before transformers or prefect is imported anywhere: no hub, no telemetry, no user state.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="kabar-prefect-home-")
+os.environ.pop("KABAR_TRANSLATOR", None)
+os.environ.pop("KABAR_SUMMARISER", None)
+os.environ.pop("KABAR_CACHE_DIR", None)
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """Random-weight MarianMT and BARTs, tokenizers trained on the seeds (scripts/tiny_models)."""
+    from tiny_models import build_bart, build_marian
+
+    base = tmp_path_factory.mktemp("models")
+    return {
+        "marian": build_marian(base / "marian"),
+        "bart": build_bart(base / "bart"),
+        # Same architecture, other weights: a different summariser with a different fingerprint.
+        "bart_other": build_bart(base / "bart_other", seed=1),
+    }
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """A real, temporary Prefect server for the whole session; yields its API URL."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield PREFECT_API_URL.value()

@@ -1,0 +1,121 @@
+"""The flow on the seed articles with tiny real models, on a real (temporary) Prefect server."""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import steps
+from flows.briefing import briefing
+from tasks.models import ModelUnavailable
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+ARTICLE_FILES = {"article.json", "translation.json", "translation.md", "brief.json", "brief.md"}
+
+
+def run(tmp_path, tiny_models, summariser="bart", **options):
+    return briefing(
+        inbox=str(options.pop("inbox", SEEDS)),
+        output=str(tmp_path / "out"),
+        translator=str(tiny_models["marian"]),
+        summariser=str(tiny_models[summariser]) if summariser in tiny_models else summariser,
+        **options,
+    )
+
+
+def states(report, step):
+    return [entry["steps"][step] for entry in report["articles"]]
+
+
+def test_seeds_are_briefed_then_a_rerun_is_all_cache_hits(prefect_api, tiny_models, tmp_path):
+    first = run(tmp_path, tiny_models)
+    assert len(first["articles"]) == 5
+    for step in ("clean", "translate", "summarise"):
+        assert states(first, step) == ["done"] * 5
+    assert first["models_used"] == sorted([str(tiny_models["marian"]), str(tiny_models["bart"])])
+
+    out = tmp_path / "out"
+    for entry in first["articles"]:
+        folder = out / entry["article_id"]
+        assert {p.name for p in folder.iterdir()} == ARTICLE_FILES
+        article = json.loads((folder / "article.json").read_text())
+        assert {"title", "published", "author", "outlet", "dateline", "agency", "body"} <= set(
+            article
+        )
+        assert article["body"] and all(isinstance(p, str) for p in article["body"])
+        translation = json.loads((folder / "translation.json").read_text())
+        assert len(translation["paragraphs"]) == len(article["body"])
+        brief = json.loads((folder / "brief.json").read_text())
+        assert brief["title_id"] == article["title"] and brief["summary"]
+        assert (folder / "brief.md").read_text().startswith("# ")
+    digest = (out / "digest.md").read_text()
+    assert digest.count("🆕") == 5 and len(list((out / "digests").glob("*.md"))) == 1
+
+    shutil.rmtree(out)  # deleted outputs come back from the cache
+    time.sleep(0.01)  # distinct digest names
+    second = run(tmp_path, tiny_models)
+    for step in ("clean", "translate", "summarise"):
+        assert states(second, step) == ["cached"] * 5
+    assert second["models_used"] == []
+    assert all((out / e["article_id"] / "brief.md").is_file() for e in second["articles"])
+    assert "🆕" not in (out / "digest.md").read_text()
+
+
+def test_changing_the_summariser_reuses_every_translation(prefect_api, tiny_models, tmp_path):
+    run(tmp_path, tiny_models)
+    other = run(tmp_path, tiny_models, summariser="bart_other")
+    assert states(other, "translate") == ["cached"] * 5
+    assert states(other, "summarise") == ["done"] * 5
+    assert other["models_used"] == [str(tiny_models["bart_other"])]
+
+    lead = run(tmp_path, tiny_models, summariser="lead")
+    assert states(lead, "translate") == ["cached"] * 5
+    assert lead["models_used"] == []
+    brief = lead["articles"][0]["brief"]
+    assert brief["models"]["summariser"]["name"] == "lead"
+
+
+def test_refresh_recomputes_every_step(prefect_api, tiny_models, tmp_path):
+    run(tmp_path, tiny_models, summariser="lead")
+    again = run(tmp_path, tiny_models, summariser="lead", refresh=True)
+    for step in ("clean", "translate", "summarise"):
+        assert states(again, step) == ["done"] * 5
+
+
+def test_a_broken_article_does_not_stop_the_others(prefect_api, tiny_models, tmp_path, monkeypatch):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS, inbox)
+    (inbox / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (inbox / "boilerplate.txt").write_text("Baca juga: Sesuatu\nAdvertisement\nTerkini Lainnya\n")
+
+    real = steps.translate_article
+
+    def fails_on_elshinta(article, engine):  # a fault injected into one article only
+        if article["outlet"] == "Elshinta":
+            raise RuntimeError("the translator broke on this article")
+        return real(article, engine)
+
+    monkeypatch.setattr(steps, "translate_article", fails_on_elshinta)
+    report = run(tmp_path, tiny_models, summariser="lead", inbox=inbox)
+    by_name = {Path(e["source_file"]).name: e for e in report["articles"]}
+    assert by_name["photo.txt"]["steps"]["clean"] == "skipped: not text"
+    assert by_name["boilerplate.txt"]["steps"]["clean"] == "skipped: no article text"
+    broken = by_name["004_e66f095ecd421a71.txt"]
+    assert broken["steps"]["translate"] == "failed: the translator broke on this article"
+    assert broken["steps"]["summarise"] == "-" and broken["brief"] is None
+    briefed = [e for e in report["articles"] if e["brief"]]
+    assert len(briefed) == 4
+    digest = (tmp_path / "out" / "digest.md").read_text()
+    assert "the translator broke on this article" in digest and "photo.txt" in digest
+
+
+@pytest.mark.parametrize("name", ["Helsinki-NLP/opus-mt-id-en", "/nonexistent/model/dir"])
+def test_missing_model_fails_at_once_with_advice(prefect_api, tiny_models, tmp_path, name):
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailable) as error:
+        briefing(inbox=str(SEEDS), output=str(tmp_path / "out"), translator=name, summariser="lead")
+    assert time.monotonic() - started < 15
+    assert name in str(error.value)
+    assert not (tmp_path / "out").exists()

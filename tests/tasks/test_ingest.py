@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from tasks.ingest import article_id, decode, find_articles, read_article
+
+
+def test_decodes_utf8_bom_utf16_and_cp1252():
+    text = "Presiden berkata “tidak” — café"
+    assert decode(b"\xef\xbb\xbf" + text.encode()) == text
+    assert decode(text.encode("utf-16")) == text
+    assert decode(text.encode("cp1252")) == text
+
+
+def test_binary_is_not_text():
+    assert decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") is None
+    assert decode(bytes(range(1, 32)) * 10) is None
+
+
+def test_article_id_is_stem_plus_content_hash():
+    first = article_id(Path("a b/../Berita Hari ini.txt"), b"x")
+    assert first.startswith("Berita_Hari_ini-") and len(first.split("-")[-1]) == 8
+    assert article_id(Path("x.txt"), b"one") != article_id(Path("x.txt"), b"two")
+    assert article_id(Path("-..txt"), b"z").startswith("article-")
+
+
+def test_skips_with_reasons(tmp_path):
+    (tmp_path / "empty.txt").write_text("  \n")
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\x00\x00")
+    (tmp_path / "big.txt").write_bytes(b"a" * 101)
+    (tmp_path / "note.md").write_text("not an article file")
+    found = find_articles(tmp_path)
+    assert [p.name for p in found] == ["big.txt", "empty.txt", "image.txt"]
+    assert read_article(tmp_path / "empty.txt").problem == "empty"
+    assert read_article(tmp_path / "image.txt").problem == "not text"
+    assert read_article(tmp_path / "big.txt", max_bytes=100).problem == "too large"
+
+
+def test_symlink_out_of_inbox_is_not_followed(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("rahasia")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "link.txt").symlink_to(outside)
+    assert find_articles(inbox) == []

@@ -1,0 +1,69 @@
+"""Summaries: the whole article reaches the model, the brief respects the word limit."""
+
+import pytest
+
+from tasks import models
+from tasks.summarise import (
+    Seq2SeqSummariser,
+    SummarySettings,
+    pack_sentences,
+    summarise_article,
+    trim_to_words,
+)
+
+
+class RecordingSummariser(Seq2SeqSummariser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list[list[str]] = []
+
+    def summarise(self, texts):
+        self.calls.append(list(texts))
+        return super().summarise(texts)
+
+
+@pytest.fixture(scope="module")
+def summariser(tiny_models):
+    tokenizer, model = models.load(models.resolve(str(tiny_models["bart"])), "seq2seq")
+    return RecordingSummariser(
+        tokenizer, model, SummarySettings(beams=1, max_new_tokens=20, min_new_tokens=5)
+    )
+
+
+def test_article_three_times_the_cap_reaches_the_model_from_start_to_end(summariser):
+    sentences = [f"Sentence number {i} says the president met minister {i}." for i in range(400)]
+    paragraphs = [" ".join(sentences[i : i + 10]) for i in range(0, 400, 10)]
+    total = summariser.count_tokens(" ".join(paragraphs))
+    assert total > 3 * summariser.input_cap
+
+    result = summarise_article({"paragraphs": paragraphs}, summariser, summariser.settings)
+    first_round = summariser.calls[0]
+    assert len(first_round) == result["parts"] >= 3
+    assert " ".join(first_round) == " ".join(sentences)  # beginning to end, in order
+    assert all(summariser.count_tokens(p) <= summariser.input_cap for p in first_round)
+    assert len(summariser.calls) >= 2  # the partial summaries were summarised again
+    assert len(result["summary"].split()) <= summariser.settings.max_words + 1
+
+
+def test_pack_sentences_keeps_all_text_under_the_cap():
+    count = lambda text: len(text.split())  # noqa: E731
+    sentences = ["a b c.", "d e.", "f g h i j k l m n o."]
+    parts = pack_sentences(sentences, count, 5)
+    assert " ".join(parts) == " ".join(sentences)
+    assert all(count(p) <= 5 for p in parts)
+
+
+def test_trim_to_words_stops_at_a_sentence_boundary():
+    text = "One two three. Four five six seven. Eight."
+    assert trim_to_words(text, 5) == ("One two three.", False)
+    assert trim_to_words(text, 7) == ("One two three. Four five six seven.", False)
+    assert trim_to_words("one two three four", 2) == ("one two …", True)
+
+
+def test_lead_needs_no_model():
+    result = summarise_article(
+        {"paragraphs": ["First sentence here. Second one.", "Third."]},
+        None,
+        SummarySettings(max_words=4),
+    )
+    assert result["summary"] == "First sentence here."
