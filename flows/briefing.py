@@ -16,6 +16,7 @@ from prefect.states import State
 from flows import steps
 from tasks import models, settings
 from tasks.brief import brief_markdown, compose_brief, translation_markdown
+from tasks.engines import BACKENDS
 from tasks.ingest import SourceFile, find_articles, read_article
 from tasks.publish import publish_article, publish_digest
 from tasks.summarise import LEAD, SummarySettings
@@ -44,6 +45,7 @@ def _brief_one(
     summariser: dict | None,
     translation_settings: dict,
     summary_settings: dict,
+    cache_dir: str,
 ) -> dict:
     entry = {
         "article_id": source.article_id,
@@ -67,14 +69,18 @@ def _brief_one(
         entry["steps"]["clean"] = entry["problem"] = "skipped: no article text"
         return entry
 
-    state = run_steps["translate"](article, translator, translation_settings, return_state=True)
+    state = run_steps["translate"](
+        article, translator, translation_settings, cache_dir, return_state=True
+    )
     if state.is_failed():
         entry["steps"]["translate"] = entry["problem"] = _failure(state)
         return entry
     entry["steps"]["translate"] = _outcome(state)
     translation = state.result()
 
-    state = run_steps["summarise"](translation, summariser, summary_settings, return_state=True)
+    state = run_steps["summarise"](
+        translation, summariser, summary_settings, cache_dir, return_state=True
+    )
     if state.is_failed():
         entry["steps"]["summarise"] = entry["problem"] = _failure(state)
         return entry
@@ -113,6 +119,7 @@ def briefing(
     output: str = settings.DEFAULT_OUTPUT,
     translator: str | None = None,
     summariser: str | None = None,
+    backend: str | None = None,
     refresh: bool = False,
     max_words: int = settings.DEFAULT_MAX_WORDS,
 ) -> dict:
@@ -125,6 +132,8 @@ def briefing(
             Helsinki-NLP/opus-mt-id-en).
         summariser: Summarisation model hub id or local directory, or 'lead' for the first
             sentences (default: KABAR_SUMMARISER, then sshleifer/distilbart-cnn-12-6).
+        backend: 'transformers' or 'ctranslate2' (int8, faster on a CPU), for both models
+            (default: KABAR_BACKEND, then transformers).
         refresh: Recompute every step and overwrite the cache.
         max_words: Longest summary, in words; cut at a sentence boundary.
     """
@@ -133,6 +142,9 @@ def briefing(
     if not inbox_path.is_dir():
         raise FileNotFoundError(f"Inbox folder '{inbox}' does not exist.")
     cache_dir = settings.cache_dir(output_path)
+    engine_backend = settings.backend(backend)
+    if engine_backend not in BACKENDS:
+        raise ValueError(f"Unknown backend '{engine_backend}': choose {' or '.join(BACKENDS)}.")
 
     # Resolved up front: a missing model stops the run at once, before any work.
     translator_ref = asdict(models.resolve(settings.translator(translator)))
@@ -152,8 +164,9 @@ def briefing(
             run_steps,
             translator_ref,
             summariser_ref,
-            TranslationSettings().to_dict(),
-            SummarySettings(max_words=max_words).to_dict(),
+            TranslationSettings(backend=engine_backend).to_dict(),
+            SummarySettings(backend=engine_backend, max_words=max_words).to_dict(),
+            str(cache_dir),
         )
         states = ", ".join(f"{step} {state}" for step, state in entry["steps"].items())
         logger.info("[%d/%d] %s: %s", number, len(sources), source.article_id, states)

@@ -44,6 +44,11 @@ def main() -> None:
     help="Summarisation model hub id or directory, or 'lead' "
     f"[env KABAR_SUMMARISER; default {settings.DEFAULT_SUMMARISER}].",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["transformers", "ctranslate2"]),
+    help="Engine for both models [env KABAR_BACKEND; default transformers].",
+)
 @click.option("--refresh", is_flag=True, help="Recompute every step and overwrite the cache.")
 @click.option(
     "--max-words",
@@ -53,7 +58,7 @@ def main() -> None:
     help="Longest summary, in words.",
 )
 def run(inbox: str, output: str, translator: str | None, summariser: str | None,
-        refresh: bool, max_words: int) -> None:  # fmt: skip
+        backend: str | None, refresh: bool, max_words: int) -> None:  # fmt: skip
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
     from flows.briefing import briefing
     from tasks.models import ModelUnavailable
@@ -66,6 +71,7 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
             output=output,
             translator=translator,
             summariser=summariser,
+            backend=backend,
             refresh=refresh,
             max_words=max_words,
         )

@@ -24,7 +24,7 @@ from tasks.summarise import (
 )
 from tasks.translate import (
     TRANSLATE_VERSION,
-    MarianTranslator,
+    BatchTranslator,
     TranslationSettings,
     translate_article,
 )
@@ -61,10 +61,10 @@ def clean(text: str) -> dict:
     persist_result=True,
     result_serializer="json",
 )
-def translate(article: dict, translator: dict, settings: dict) -> dict:
-    tokenizer, model = models.load(models.ModelRef(**translator), "marian")
-    engine = MarianTranslator(tokenizer, model, TranslationSettings(**settings))
-    return translate_article(article, engine)
+def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -> dict:
+    options = TranslationSettings(**settings)
+    engine = models.engine(models.ModelRef(**translator), "marian", options.backend, cache_dir)
+    return translate_article(article, BatchTranslator(engine, options))
 
 
 @task(
@@ -79,13 +79,14 @@ def translate(article: dict, translator: dict, settings: dict) -> dict:
     persist_result=True,
     result_serializer="json",
 )
-def summarise(translation: dict, summariser: dict | None, settings: dict) -> dict:
-    summary_settings = SummarySettings(**settings)
+def summarise(translation: dict, summariser: dict | None, settings: dict, cache_dir: str) -> dict:
+    options = SummarySettings(**settings)
     engine = None
     if summariser is not None:
-        tokenizer, model = models.load(models.ModelRef(**summariser), "seq2seq")
-        engine = Seq2SeqSummariser(tokenizer, model, summary_settings)
-    return summarise_article(translation, engine, summary_settings)
+        ref = models.ModelRef(**summariser)
+        model = models.engine(ref, "seq2seq", options.backend, cache_dir)
+        engine = Seq2SeqSummariser(model, options, models.input_cap(ref))
+    return summarise_article(translation, engine, options)
 
 
 def configured(step: Task, cache_dir: Path, refresh: bool) -> Task:

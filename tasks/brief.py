@@ -31,10 +31,19 @@ def compose_brief(
         "source_file": source_file,
         "url": article.get("url"),
         "translation": "translation.md",
-        "flags": [*translation.get("flags", []), *summary.get("flags", [])],
+        "flags": [
+            *map(describe_translation_flag, translation.get("flags", [])),
+            *summary.get("flags", []),
+        ],
         "models": models,
         "credits": credits,
     }
+
+
+def describe_translation_flag(flag: dict) -> str:
+    source = flag["source"] if len(flag["source"]) <= 60 else flag["source"][:57] + "..."
+    outcome = "fixed" if flag["resolved"] else "still doubtful"
+    return f'Translation of "{source}": {flag["problem"]}; {flag["action"]} ({outcome}).'
 
 
 def _line(label: str, value: str | None) -> str:

@@ -11,6 +11,7 @@ DEFAULT_SUMMARISER = "sshleifer/distilbart-cnn-12-6"
 DEFAULT_INBOX = "seeds"
 DEFAULT_OUTPUT = "outputs"
 DEFAULT_MAX_WORDS = 80
+DEFAULT_BACKEND = "transformers"
 
 
 def choose(given: str | None, variable: str, default: str) -> str:
@@ -23,6 +24,11 @@ def translator(given: str | None = None) -> str:
 
 def summariser(given: str | None = None) -> str:
     return choose(given, "KABAR_SUMMARISER", DEFAULT_SUMMARISER)
+
+
+def backend(given: str | None = None) -> str:
+    """'transformers' or 'ctranslate2', for the translator and the summariser alike."""
+    return choose(given, "KABAR_BACKEND", DEFAULT_BACKEND)
 
 
 def cache_dir(output: str | Path) -> Path:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from tasks.engines import Decoding, Engine
 from tasks.sentences import split_sentences
 
-SUMMARISE_VERSION = "1"  # bump when summarise_article's output changes for the same input
+SUMMARISE_VERSION = "2"  # bump when summarise_article's output changes for the same input
 LEAD = "lead"  # the reserved summariser name that needs no model
 
 
 @dataclass(frozen=True)
 class SummarySettings:
+    backend: str = "transformers"
     max_words: int = 80
     beams: int = 4
     max_new_tokens: int = 142  # distilbart-cnn's own generation length
@@ -30,35 +32,23 @@ class SummarySettings:
 
 
 class Seq2SeqSummariser:
-    """A transformers encoder-decoder summarisation model (BART, Pegasus) through generate()."""
+    """A summarisation model (BART, Pegasus) on either backend, with its input cap."""
 
-    def __init__(self, tokenizer, model, settings: SummarySettings) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
+    def __init__(self, engine: Engine, settings: SummarySettings, input_cap: int = 1024) -> None:
+        self.engine = engine
         self.settings = settings
-        caps = [
-            getattr(model.config, "max_position_embeddings", None),
-            getattr(tokenizer, "model_max_length", None),
-        ]
-        self.input_cap = min(c for c in caps if c and c < 1_000_000) if any(caps) else 1024
+        self.input_cap = input_cap
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
+        return self.engine.count_tokens(text)
 
     def summarise(self, texts: list[str]) -> list[str]:
-        import torch
-
-        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False).to(
-            self.model.device
+        decoding = Decoding(
+            beams=self.settings.beams,
+            max_new_tokens=self.settings.max_new_tokens,
+            min_new_tokens=self.settings.min_new_tokens,
         )
-        with torch.inference_mode():
-            output = self.model.generate(
-                **inputs,
-                num_beams=self.settings.beams,
-                max_new_tokens=self.settings.max_new_tokens,
-                **({"min_new_tokens": m} if (m := self.settings.min_new_tokens) else {}),
-            )
-        return [t.strip() for t in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
+        return self.engine.generate(texts, decoding)
 
 
 def pack_sentences(sentences: list[str], count_tokens: Callable[[str], int], cap: int) -> list[str]:

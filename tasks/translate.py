@@ -5,28 +5,84 @@ paragraph is split into sentences, an over-long sentence is cut into pieces
 (at clause boundaries, then by a word window), all pieces of an article are
 sorted by length and batched under a token budget, and the English is put
 back in the original order and paragraph structure. Nothing is truncated.
+
+Marian loops ('poor, poor, poor, ...') or drops text on noisy input. Each
+output is checked for a repetition loop and for a length far from the
+source's; a flagged piece is retried with safer decoding, then split and
+retried, and whatever is still wrong is recorded in the result's `flags`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import cache
 
+from tasks.engines import Decoding, Engine
 from tasks.sentences import split_sentences
 
-TRANSLATE_VERSION = "1"  # bump when translate_article's output changes for the same input
+TRANSLATE_VERSION = "2"  # bump when translate_article's output changes for the same input
 
 
 @dataclass(frozen=True)
 class TranslationSettings:
+    backend: str = "transformers"
     beams: int = 4
     max_batch_tokens: int = 4096  # source tokens per generate() call: bounds memory
     max_piece_tokens: int = 256  # well under the 512 cap: long inputs are where Marian loops
+    guards: bool = True
+    # A unit of text repeated this many times in a row is a loop: prose says "very, very",
+    # "ha ha ha" at most; Marian's loops run to the length limit.
+    loop_repeats: int = 4
+    # English from Indonesian news runs at about 0.8-1.2x the characters of the source.
+    # Outside 0.3-2.5x, text was dropped or invented. Sources under 30 characters vary
+    # too much ('Ya.' -> 'Yes.') and are not checked.
+    min_length_ratio: float = 0.3
+    max_length_ratio: float = 2.5
+    output_tokens: int | None = None  # a fixed output length: for benchmarks only
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+
+# --- guards -----------------------------------------------------------------------
+
+
+@cache
+def _repeated_unit(repeats: int) -> re.Pattern[str]:
+    return re.compile(r"(.{2,40}?)\s*(?:\1\s*){" + str(repeats - 1) + ",}", re.DOTALL)
+
+
+def find_loop(text: str, repeats: int = 4) -> str | None:
+    """The unit of a runaway repetition in `text` (a phrase or word piece said `repeats`+
+    times in a row), or None. Units without a letter ('.000', '00') are numbers, not loops."""
+    for match in _repeated_unit(repeats).finditer(text):
+        unit = match.group(1).strip()
+        if any(ch.isalpha() for ch in unit):
+            return unit
+    return None
+
+
+def length_problem(source: str, english: str, settings: TranslationSettings) -> str | None:
+    if len(source) < 30:
+        return None
+    ratio = len(english) / len(source)
+    if ratio < settings.min_length_ratio:
+        return f"output much shorter than the source ({ratio:.2f}x)"
+    if ratio > settings.max_length_ratio:
+        return f"output much longer than the source ({ratio:.2f}x)"
+    return None
+
+
+def problem_with(source: str, english: str, settings: TranslationSettings) -> str | None:
+    loop = find_loop(english, settings.loop_repeats)
+    if loop:
+        return f"repetition loop ({loop!r} repeated)"
+    return length_problem(source, english, settings)
+
+
+# --- cutting long sentences ---------------------------------------------------------
 
 _CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=(?:-|–|—)\s)")
 
@@ -64,53 +120,86 @@ def _word_windows(text: str, count_tokens: Callable[[str], int], limit: int) -> 
     return windows
 
 
-class MarianTranslator:
-    """Batched MarianMT generation over a list of short texts, order preserved."""
+# --- batching ------------------------------------------------------------------------
 
-    def __init__(self, tokenizer, model, settings: TranslationSettings) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
+
+class BatchTranslator:
+    """Sorts texts by length, batches them under a token budget, restores their order."""
+
+    def __init__(self, engine: Engine, settings: TranslationSettings) -> None:
+        self.engine = engine
         self.settings = settings
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
+        return self.engine.count_tokens(text)
 
-    def translate(self, texts: list[str]) -> list[str]:
-        import torch
+    def decoding(self, longest: int, safer: bool = False) -> Decoding:
+        fixed = self.settings.output_tokens
+        plain = Decoding(
+            beams=self.settings.beams,
+            max_new_tokens=fixed or min(512, 2 * longest + 16),
+            min_new_tokens=fixed,
+        )
+        # Safer: no trigram twice, and a penalty on tokens already produced.
+        return replace(plain, no_repeat_ngram_size=3, repetition_penalty=1.3) if safer else plain
 
+    def translate(self, texts: list[str], safer: bool = False) -> list[str]:
         lengths = [self.count_tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lengths.__getitem__)
         english: list[str] = [""] * len(texts)
         batch: list[int] = []
+
+        def flush() -> None:
+            decoding = self.decoding(max(lengths[i] for i in batch), safer)
+            outputs = self.engine.generate([texts[i] for i in batch], decoding)
+            for i, text in zip(batch, outputs):
+                english[i] = text
+
         for index in order:
-            # Sorted ascending, so the newest item is the longest of the batch.
+            # Sorted ascending: the newest item is the longest, so it sets the padded size.
             if batch and (len(batch) + 1) * lengths[index] > self.settings.max_batch_tokens:
-                self._run(batch, texts, lengths, english, torch)
+                flush()
                 batch = []
             batch.append(index)
         if batch:
-            self._run(batch, texts, lengths, english, torch)
+            flush()
         return english
 
-    def _run(self, batch, texts, lengths, english, torch) -> None:
-        inputs = self.tokenizer(
-            [texts[i] for i in batch], return_tensors="pt", padding=True, truncation=False
-        ).to(self.model.device)
-        longest = max(lengths[i] for i in batch)
-        with torch.inference_mode():
-            output = self.model.generate(
-                **inputs,
-                num_beams=self.settings.beams,
-                max_new_tokens=min(512, 2 * longest + 16),
-            )
-        for i, text in zip(batch, self.tokenizer.batch_decode(output, skip_special_tokens=True)):
-            english[i] = text.strip()
+
+def _guarded(pieces: list[str], english: list[str], translator: BatchTranslator) -> list[dict]:
+    """Retry flagged pieces (safer decoding, then split); return what stayed flagged."""
+    settings = translator.settings
+    flagged = [i for i, (s, e) in enumerate(zip(pieces, english)) if problem_with(s, e, settings)]
+    if not flagged:
+        return []
+    first_problem = {i: problem_with(pieces[i], english[i], settings) for i in flagged}
+    retried = translator.translate([pieces[i] for i in flagged], safer=True)
+    actions = {}
+    for i, text in zip(flagged, retried):
+        english[i] = text
+        actions[i] = "retried with safer decoding"
+
+    still = [i for i in flagged if problem_with(pieces[i], english[i], settings)]
+    for i in still:
+        halves = cut_long(
+            pieces[i], translator.count_tokens, translator.count_tokens(pieces[i]) // 2
+        )
+        if len(halves) > 1:
+            english[i] = " ".join(translator.translate(halves, safer=True))
+            actions[i] = "retried with safer decoding, then split"
+
+    return [
+        {
+            "piece": i,
+            "problem": first_problem[i],
+            "action": actions[i],
+            "resolved": problem_with(pieces[i], english[i], settings) is None,
+        }
+        for i in flagged
+    ]
 
 
-def translate_article(
-    article: dict,
-    translator: MarianTranslator,
-) -> dict:
+def translate_article(article: dict, translator: BatchTranslator) -> dict:
     """The English of an article's title and body, with the sentence alignment kept."""
     units: list[tuple[int, str]] = []  # (paragraph index, sentence); -1 is the title
     if article.get("title"):
@@ -121,11 +210,18 @@ def translate_article(
     limit = translator.settings.max_piece_tokens
     pieces_per_unit = [cut_long(text, translator.count_tokens, limit) for _, text in units]
     flat = [piece for pieces in pieces_per_unit for piece in pieces]
-    english_flat = iter(translator.translate(flat))
+    english_flat = translator.translate(flat)
+    piece_flags = _guarded(flat, english_flat, translator) if translator.settings.guards else []
 
+    owner = [u for u, pieces in enumerate(pieces_per_unit) for _ in pieces]  # piece -> unit
+    flags = []
+    for flag in piece_flags:
+        unit = owner[flag.pop("piece")]
+        flags.append({"sentence": unit, "source": units[unit][1], **flag})
+    english_iter = iter(english_flat)
     sentences = []
     for (paragraph, source), pieces in zip(units, pieces_per_unit):
-        english = " ".join(next(english_flat) for _ in pieces).strip()
+        english = " ".join(next(english_iter) for _ in pieces).strip()
         sentences.append(
             {"paragraph": paragraph, "source": source, "english": english, "pieces": len(pieces)}
         )
@@ -134,4 +230,10 @@ def translate_article(
         for index in range(len(article.get("body", [])))
     ]
     title = next((s["english"] for s in sentences if s["paragraph"] == -1), "")
-    return {"title": title, "paragraphs": paragraphs, "sentences": sentences, "flags": []}
+    return {
+        "title": title,
+        "paragraphs": paragraphs,
+        "sentences": sentences,
+        "flags": flags,
+        "engine": translator.engine.name,
+    }

@@ -38,6 +38,28 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def looping_marian(tiny_models, tmp_path_factory) -> Path:
+    """The tiny Marian made to loop: a bias on one word's logit makes it say that word forever."""
+    from transformers import MarianMTModel, MarianTokenizer
+
+    target = tmp_path_factory.mktemp("models") / "looping_marian"
+    tokenizer = MarianTokenizer.from_pretrained(tiny_models["marian"])
+    model = MarianMTModel.from_pretrained(tiny_models["marian"])
+    word = tokenizer.convert_tokens_to_ids("▁Rusia")
+    assert word != tokenizer.unk_token_id
+    model.final_logits_bias[0, word] = 50.0
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def engine_cache(tmp_path_factory) -> Path:
+    """Where ctranslate2 conversions go during the tests."""
+    return tmp_path_factory.mktemp("engine-cache")
+
+
+@pytest.fixture(scope="session")
 def prefect_api():
     """A real, temporary Prefect server for the whole session; yields its API URL."""
     from prefect.settings import PREFECT_API_URL

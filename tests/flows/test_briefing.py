@@ -111,6 +111,22 @@ def test_a_broken_article_does_not_stop_the_others(prefect_api, tiny_models, tmp
     assert "the translator broke on this article" in digest and "photo.txt" in digest
 
 
+def test_ctranslate2_backend_converts_once_and_caches_apart(prefect_api, tiny_models, tmp_path):
+    plain = run(tmp_path, tiny_models, summariser="lead")
+    fast = run(tmp_path, tiny_models, backend="ctranslate2")
+    # Another engine gives other (int8) output: its translations are cached apart.
+    assert states(fast, "translate") == ["done"] * 5
+    assert states(plain, "translate") == ["done"] * 5
+    for entry in fast["articles"]:
+        translation = tmp_path / "out" / entry["article_id"] / "translation.json"
+        assert json.loads(translation.read_text())["engine"] == "ctranslate2"
+    converted = list((tmp_path / ".kabar-cache" / "ctranslate2").iterdir())
+    assert len(converted) == 2 and all((c / "model.bin").is_file() for c in converted)
+    again = run(tmp_path, tiny_models, backend="ctranslate2")
+    assert states(again, "summarise") == ["cached"] * 5
+    assert len(list((tmp_path / ".kabar-cache" / "ctranslate2").iterdir())) == 2
+
+
 @pytest.mark.parametrize("name", ["Helsinki-NLP/opus-mt-id-en", "/nonexistent/model/dir"])
 def test_missing_model_fails_at_once_with_advice(prefect_api, tiny_models, tmp_path, name):
     started = time.monotonic()

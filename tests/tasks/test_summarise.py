@@ -22,12 +22,12 @@ class RecordingSummariser(Seq2SeqSummariser):
         return super().summarise(texts)
 
 
-@pytest.fixture(scope="module")
-def summariser(tiny_models):
-    tokenizer, model = models.load(models.resolve(str(tiny_models["bart"])), "seq2seq")
-    return RecordingSummariser(
-        tokenizer, model, SummarySettings(beams=1, max_new_tokens=20, min_new_tokens=5)
-    )
+@pytest.fixture(params=["transformers", "ctranslate2"])
+def summariser(request, tiny_models, engine_cache):
+    ref = models.resolve(str(tiny_models["bart"]))
+    engine = models.engine(ref, "seq2seq", request.param, engine_cache)
+    settings = SummarySettings(beams=1, max_new_tokens=20, min_new_tokens=5)
+    return RecordingSummariser(engine, settings, models.input_cap(ref))
 
 
 def test_article_three_times_the_cap_reaches_the_model_from_start_to_end(summariser):
@@ -43,6 +43,8 @@ def test_article_three_times_the_cap_reaches_the_model_from_start_to_end(summari
     assert all(summariser.count_tokens(p) <= summariser.input_cap for p in first_round)
     assert len(summariser.calls) >= 2  # the partial summaries were summarised again
     assert len(result["summary"].split()) <= summariser.settings.max_words + 1
+    assert result["summary"]
+    assert result["summary"]
 
 
 def test_pack_sentences_keeps_all_text_under_the_cap():
