@@ -5,17 +5,25 @@ and a changed summariser reuses every translation. An article whose step fails
 is reported with its reason; the others still finish.
 """
 
-from __future__ import annotations
 
+import re
+import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.states import State
 
 from flows import steps
 from tasks import models, settings
-from tasks.brief import brief_markdown, compose_brief, translation_markdown
+from tasks.brief import (
+    brief_markdown,
+    compose_brief,
+    describe_translation_flag,
+    translation_markdown,
+)
 from tasks.engines import BACKENDS
 from tasks.ingest import SourceFile, find_articles, read_article
 from tasks.publish import publish_article, publish_digest
@@ -46,6 +54,7 @@ def _brief_one(
     translation_settings: dict,
     summary_settings: dict,
     cache_dir: str,
+    logger,
 ) -> dict:
     entry = {
         "article_id": source.article_id,
@@ -65,6 +74,10 @@ def _brief_one(
         return entry
     entry["steps"]["clean"] = _outcome(state)
     article = state.result()
+    logger.info(
+        "%s: kept %d paragraphs, removed %d page lines; title %r",
+        source.article_id, len(article["body"]), article["removed_lines"], article["title"],
+    )  # fmt: skip
     if not article["body"]:
         entry["steps"]["clean"] = entry["problem"] = "skipped: no article text"
         return entry
@@ -77,6 +90,12 @@ def _brief_one(
         return entry
     entry["steps"]["translate"] = _outcome(state)
     translation = state.result()
+    logger.info(
+        "%s: %d sentences translated, %d flagged",
+        source.article_id, len(translation["sentences"]), len(translation["flags"]),
+    )  # fmt: skip
+    for flag in translation["flags"]:
+        logger.warning("%s: %s", source.article_id, describe_translation_flag(flag))
 
     state = run_steps["summarise"](
         translation, summariser, summary_settings, cache_dir, return_state=True
@@ -97,9 +116,16 @@ def _brief_one(
         {role: {"name": m["name"], "fingerprint": m.get("fingerprint", "-")}
          for role, m in model_credits.items()},
     )  # fmt: skip
+    keys = [
+        steps.clean_key(source.text),
+        steps.translate_key(article, translator, translation_settings),
+        steps.summarise_key(translation, summariser, summary_settings),
+    ]
     publish_article(
         output / source.article_id,
         {
+            # What made this brief, and the cache entries it came from (kabar prune keeps them).
+            "steps.json": {"source_file": source.path, "steps": entry["steps"], "cache_keys": keys},
             "article.json": article,
             "translation.json": translation,
             "translation.md": translation_markdown(article, translation),
@@ -113,13 +139,46 @@ def _brief_one(
     return entry
 
 
+def _artifact_key(path: str) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")[:60]
+    return f"brief-{slug or 'article'}"
+
+
+def _publish_artifacts(entries: list[dict], digest_text: str) -> None:
+    """Briefs, a table of the run and the digest, for the UI's Artifacts page."""
+    for entry in entries:
+        if entry["brief"]:
+            create_markdown_artifact(
+                key=_artifact_key(entry["source_file"]),
+                markdown=brief_markdown(entry["brief"]),
+                description=f"Brief of {Path(entry['source_file']).name}",
+            )
+    rows = [
+        {
+            "article": e["article_id"],
+            "outlet": (e["brief"] or {}).get("outlet") or "",
+            "date": (e["brief"] or {}).get("published") or "",
+            "headline": (e["brief"] or {}).get("headline") or "",
+            **e["steps"],
+        }
+        for e in entries
+    ]
+    create_table_artifact(key="kabar-run", table=rows, description="Every article of this run")
+    create_markdown_artifact(key="kabar-digest", markdown=digest_text, description="Run digest")
+
+
+def _still_being_written(path: Path, settle_seconds: float) -> bool:
+    return time.time() - path.stat().st_mtime < settle_seconds
+
+
 @flow(name="kabar", description="Brief every Indonesian news article in an inbox, in English.")
 def briefing(
     inbox: str = settings.DEFAULT_INBOX,
     output: str = settings.DEFAULT_OUTPUT,
     translator: str | None = None,
     summariser: str | None = None,
-    backend: str | None = None,
+    backend: Literal["transformers", "ctranslate2"] | None = None,
     refresh: bool = False,
     max_words: int = settings.DEFAULT_MAX_WORDS,
 ) -> dict:
@@ -152,8 +211,13 @@ def briefing(
     summariser_ref = None if summariser_name == LEAD else asdict(models.resolve(summariser_name))
 
     run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
-    sources = [read_article(path) for path in find_articles(inbox_path)]
+    settle = settings.settle_seconds()
+    paths = find_articles(inbox_path)
+    waiting = [p for p in paths if _still_being_written(p, settle)]
+    sources = [read_article(path) for path in paths if path not in waiting]
     logger.info("%d article files in %s; cache in %s", len(sources), inbox_path, cache_dir)
+    for path in waiting:
+        logger.info("%s changed in the last %.0f s: left for the next run", path.name, settle)
 
     uses_before = len(models.uses())
     entries = []
@@ -167,15 +231,18 @@ def briefing(
             TranslationSettings(backend=engine_backend).to_dict(),
             SummarySettings(backend=engine_backend, max_words=max_words).to_dict(),
             str(cache_dir),
+            logger,
         )
         states = ", ".join(f"{step} {state}" for step, state in entry["steps"].items())
         logger.info("[%d/%d] %s: %s", number, len(sources), source.article_id, states)
         entries.append(entry)
 
     digest = publish_digest(output_path, entries)
+    _publish_artifacts(entries, digest.read_text(encoding="utf-8"))
     return {
         "articles": entries,
         "digest": str(digest),
+        "waiting": [str(p) for p in waiting],
         # Models some step needed in this run: none when every step was a cache hit.
         "models_used": sorted(set(models.uses()[uses_before:])),
     }

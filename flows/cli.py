@@ -92,6 +92,82 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
 
 
 @main.command()
+@click.option("--name", default="briefs", show_default=True, help="Deployment name.")
+@click.option("--cron", help="Cron schedule [default: hourly, '0 * * * *'].")
+@click.option("--interval", type=click.IntRange(10), help="Run every N seconds instead.")
+@click.option(
+    "--inbox",
+    default=settings.DEFAULT_INBOX,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder the schedule reads.",
+)
+@click.option(
+    "--output", default=settings.DEFAULT_OUTPUT, show_default=True, help="Folder for the briefs."
+)
+@click.option("--translator", help="Default translator of the deployment's runs.")
+@click.option("--summariser", help="Default summariser of the deployment's runs.")
+@click.option(
+    "--backend",
+    type=click.Choice(["transformers", "ctranslate2"]),
+    help="Default backend of the deployment's runs.",
+)
+def serve(name: str, cron: str | None, interval: int | None, inbox: str, output: str,
+          translator: str | None, summariser: str | None, backend: str | None) -> None:  # fmt: skip
+    """Register the flow as deployment kabar/NAME on a schedule, and run what it schedules.
+
+    Needs a Prefect server (PREFECT_API_URL; see `prefect server start`). Runs can also be
+    started from the UI ('Custom run') or with `prefect deployment run kabar/NAME`.
+    Stop it with Ctrl-C.
+    """
+    from flows.briefing import briefing
+
+    if cron and interval:
+        raise click.UsageError("Give --cron or --interval, not both.")
+    if not os.environ.get("PREFECT_API_URL"):
+        click.secho(
+            "warning: PREFECT_API_URL is not set, so this serves against a temporary server "
+            "that no UI shows. Start one with `prefect server start` and export "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api first.",
+            fg="yellow",
+            err=True,
+        )
+    # Absolute paths: the runs start in their own processes.
+    parameters = {"inbox": str(Path(inbox).resolve()), "output": str(Path(output).resolve())}
+    chosen = {"translator": translator, "summariser": summariser, "backend": backend}
+    parameters.update({key: value for key, value in chosen.items() if value})
+    schedule = {"interval": interval} if interval else {"cron": cron or "0 * * * *"}
+    briefing.serve(name=name, parameters=parameters, **schedule)
+
+
+@main.command()
+@click.option(
+    "--older-than", default="30d", show_default=True, help="Age: a number and s, m, h, d or w."
+)
+@click.option(
+    "--output",
+    default=settings.DEFAULT_OUTPUT,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option("--dry-run", is_flag=True, help="Say what would go; delete nothing.")
+def prune(older_than: str, output: Path, dry_run: bool) -> None:
+    """Delete old digests and cache entries that no current brief was made from."""
+    from tasks.prune import parse_age
+    from tasks.prune import prune as prune_files
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--older-than") from None
+    report = prune_files(output, settings.cache_dir(output), age, dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {len(report.digests)} digests and {len(report.cache_entries)} cache entries"
+    )
+
+
+@main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 def clean(file: Path, as_json: bool) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 from prefect import Task, task
+from prefect.tasks import exponential_backoff
 
 from tasks import models
 from tasks.clean import CLEAN_VERSION, clean_text
@@ -35,15 +37,51 @@ def step_key(step: str, version: str, *parts: object) -> str:
     return f"{step}-{hashlib.sha256(blob.encode()).hexdigest()[:40]}"
 
 
+# One model-heavy step at a time per process: two generate() calls sharing two cores
+# run slower together than one after the other, and need twice the memory.
+_model_slot = threading.BoundedSemaphore(1)
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry what can pass (a file read, a busy disk or database), never a missing model."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, (OSError, TimeoutError)) and not isinstance(
+        error, (models.ModelUnavailable, FileNotFoundError, IsADirectoryError)
+    )
+
+
+RETRIES = {
+    "retries": 2,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retry_condition_fn": _transient,
+}
+
+
 def _model_identity(model: dict | None) -> str:
     return "lead" if model is None else model["fingerprint"]
 
 
+def clean_key(text: str) -> str:
+    return step_key("clean", CLEAN_VERSION, text)
+
+
+def translate_key(article: dict, translator: dict, settings: dict) -> str:
+    return step_key("translate", TRANSLATE_VERSION, article, _model_identity(translator), settings)
+
+
+def summarise_key(translation: dict, summariser: dict | None, settings: dict) -> str:
+    return step_key(
+        "summarise", SUMMARISE_VERSION, translation, _model_identity(summariser), settings
+    )
+
+
 @task(
     name="clean",
-    cache_key_fn=lambda _, p: step_key("clean", CLEAN_VERSION, p["text"]),
+    cache_key_fn=lambda _, p: clean_key(p["text"]),
     persist_result=True,
     result_serializer="json",
+    timeout_seconds=120,
+    **RETRIES,
 )
 def clean(text: str) -> dict:
     return clean_text(text).to_dict()
@@ -51,42 +89,36 @@ def clean(text: str) -> dict:
 
 @task(
     name="translate",
-    cache_key_fn=lambda _, p: step_key(
-        "translate",
-        TRANSLATE_VERSION,
-        p["article"],
-        _model_identity(p["translator"]),
-        p["settings"],
-    ),
+    cache_key_fn=lambda _, p: translate_key(p["article"], p["translator"], p["settings"]),
     persist_result=True,
     result_serializer="json",
+    timeout_seconds=3600,  # a 5,000-word article on a 2-core CPU with beam 4 takes minutes
+    **RETRIES,
 )
 def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -> dict:
     options = TranslationSettings(**settings)
-    engine = models.engine(models.ModelRef(**translator), "marian", options.backend, cache_dir)
-    return translate_article(article, BatchTranslator(engine, options))
+    with _model_slot:
+        engine = models.engine(models.ModelRef(**translator), "marian", options.backend, cache_dir)
+        return translate_article(article, BatchTranslator(engine, options))
 
 
 @task(
     name="summarise",
-    cache_key_fn=lambda _, p: step_key(
-        "summarise",
-        SUMMARISE_VERSION,
-        p["translation"],
-        _model_identity(p["summariser"]),
-        p["settings"],
-    ),
+    cache_key_fn=lambda _, p: summarise_key(p["translation"], p["summariser"], p["settings"]),
     persist_result=True,
     result_serializer="json",
+    timeout_seconds=3600,
+    **RETRIES,
 )
 def summarise(translation: dict, summariser: dict | None, settings: dict, cache_dir: str) -> dict:
     options = SummarySettings(**settings)
-    engine = None
-    if summariser is not None:
-        ref = models.ModelRef(**summariser)
+    if summariser is None:
+        return summarise_article(translation, None, options)
+    ref = models.ModelRef(**summariser)
+    with _model_slot:
         model = models.engine(ref, "seq2seq", options.backend, cache_dir)
         engine = Seq2SeqSummariser(model, options, models.input_cap(ref))
-    return summarise_article(translation, engine, options)
+        return summarise_article(translation, engine, options)
 
 
 def configured(step: Task, cache_dir: Path, refresh: bool) -> Task:

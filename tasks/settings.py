@@ -12,6 +12,7 @@ DEFAULT_INBOX = "seeds"
 DEFAULT_OUTPUT = "outputs"
 DEFAULT_MAX_WORDS = 80
 DEFAULT_BACKEND = "transformers"
+DEFAULT_SETTLE_SECONDS = 5.0
 
 
 def choose(given: str | None, variable: str, default: str) -> str:
@@ -29,6 +30,11 @@ def summariser(given: str | None = None) -> str:
 def backend(given: str | None = None) -> str:
     """'transformers' or 'ctranslate2', for the translator and the summariser alike."""
     return choose(given, "KABAR_BACKEND", DEFAULT_BACKEND)
+
+
+def settle_seconds() -> float:
+    """A file changed more recently than this may still be being written: next run takes it."""
+    return float(os.environ.get("KABAR_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
 
 
 def cache_dir(output: str | Path) -> Path:

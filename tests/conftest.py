@@ -12,6 +12,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="kabar-prefect-home-")
+os.environ["KABAR_SETTLE_SECONDS"] = "0"  # tests write inbox files and run at once
 os.environ.pop("KABAR_TRANSLATOR", None)
 os.environ.pop("KABAR_SUMMARISER", None)
 os.environ.pop("KABAR_CACHE_DIR", None)

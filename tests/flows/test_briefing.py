@@ -1,6 +1,7 @@
 """The flow on the seed articles with tiny real models, on a real (temporary) Prefect server."""
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -12,7 +13,14 @@ from flows.briefing import briefing
 from tasks.models import ModelUnavailable
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-ARTICLE_FILES = {"article.json", "translation.json", "translation.md", "brief.json", "brief.md"}
+ARTICLE_FILES = {
+    "article.json",
+    "translation.json",
+    "translation.md",
+    "brief.json",
+    "brief.md",
+    "steps.json",
+}
 
 
 def run(tmp_path, tiny_models, summariser="bart", **options):
@@ -125,6 +133,20 @@ def test_ctranslate2_backend_converts_once_and_caches_apart(prefect_api, tiny_mo
     again = run(tmp_path, tiny_models, backend="ctranslate2")
     assert states(again, "summarise") == ["cached"] * 5
     assert len(list((tmp_path / ".kabar-cache" / "ctranslate2").iterdir())) == 2
+
+
+def test_a_file_still_being_written_waits_for_the_next_run(
+    prefect_api, tiny_models, tmp_path, monkeypatch
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("000_*.txt")), inbox / "old.txt")
+    os.utime(inbox / "old.txt", (time.time() - 60, time.time() - 60))
+    shutil.copy(next(SEEDS.glob("001_*.txt")), inbox / "fresh.txt")
+    monkeypatch.setenv("KABAR_SETTLE_SECONDS", "30")
+    report = run(tmp_path, tiny_models, summariser="lead", inbox=inbox)
+    assert [Path(e["source_file"]).name for e in report["articles"]] == ["old.txt"]
+    assert report["waiting"] == [str(inbox / "fresh.txt")]
 
 
 @pytest.mark.parametrize("name", ["Helsinki-NLP/opus-mt-id-en", "/nonexistent/model/dir"])

@@ -1,0 +1,168 @@
+"""The service for real: a Prefect server, `kabar serve`, runs triggered through the API
+as the UI's 'Custom run' form does, and the briefs read back as artifacts."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def service(tmp_path, tiny_models):
+    """A real Prefect server on a free port and `kabar serve` against it; both stopped after."""
+    home = tmp_path / "prefect-home"
+    api = f"http://127.0.0.1:{free_port()}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "KABAR_SETTLE_SECONDS": "0",
+        "HF_HUB_OFFLINE": "1",
+    }
+    port = api.rsplit(":", 1)[1].split("/")[0]
+    logs = (tmp_path / "server.log").open("w"), (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+         "--port", port],
+        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+        stdout=logs[0], stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    served = None
+    try:
+        wait_until(lambda: healthy(api), 90, "the Prefect server")
+        inbox = tmp_path / "inbox"
+        shutil.copytree(SEEDS, inbox)
+        served = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "serve", "--interval", "3600",
+             "--inbox", str(inbox), "--output", str(tmp_path / "out"),
+             "--translator", str(tiny_models["marian"]), "--summariser", str(tiny_models["bart"])],
+            cwd=ROOT, env=env, stdout=logs[1], stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        yield {
+            "api": api,
+            "inbox": inbox,
+            "output": tmp_path / "out",
+            "log": tmp_path / "serve.log",
+        }
+    finally:
+        if served is not None:
+            stop(served)  # the runner before the server
+        stop(server)
+        for log in logs:
+            log.close()
+
+
+def test_served_deployment_runs_custom_parameters_and_publishes_artifacts(service):
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    def artifacts_of(client, run):
+        found = client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
+        )
+        return {a.key: a for a in found}
+
+    def table(artifact):
+        data = artifact.data if isinstance(artifact.data, list) else json.loads(artifact.data)
+        return {row["article"]: row for row in data}
+
+    with (
+        temporary_settings({PREFECT_API_URL: service["api"]}),
+        get_client(sync_client=True) as client,
+    ):
+        deployment = wait_until(
+            lambda: next(iter(client.read_deployments()), None), 60, "the deployment"
+        )
+        assert deployment.name == "briefs"
+        schema = deployment.parameter_openapi_schema["properties"]
+        for name in (
+            "inbox",
+            "output",
+            "translator",
+            "summariser",
+            "backend",
+            "refresh",
+            "max_words",
+        ):
+            assert schema[name].get("description"), name  # the UI's form explains each field
+        assert deployment.parameters["inbox"] == str(service["inbox"])
+
+        custom = {"summariser": "lead", "max_words": 30}  # as the 'Custom run' form sends
+        first = run_deployment("kabar/briefs", parameters=custom, timeout=240)
+        assert first.state.is_completed(), service["log"].read_text()[-3000:]
+        briefs = list(service["output"].glob("*/brief.json"))
+        assert len(briefs) == 5
+        assert all(
+            json.loads(b.read_text())["models"]["summariser"]["name"] == "lead" for b in briefs
+        )
+
+        found = artifacts_of(client, first)
+        assert {"kabar-run", "kabar-digest", "brief-000-111cb5bf34ac05bb"} <= set(found)
+        assert found["brief-000-111cb5bf34ac05bb"].data.startswith("# ")
+        rows = table(found["kabar-run"])
+        assert len(rows) == 5 and all(r["translate"] == "done" for r in rows.values())
+
+        second = run_deployment("kabar/briefs", parameters=custom, timeout=240)
+        assert second.state.is_completed()
+        rows = table(artifacts_of(client, second)["kabar-run"])
+        assert all(
+            (r["clean"], r["translate"], r["summarise"]) == ("cached",) * 3 for r in rows.values()
+        )
+
+        page = (SEEDS / "001_780e7455a1e85ef7.txt").read_text(encoding="utf-8")
+        (service["inbox"] / "new-article.txt").write_text(page.replace("200.000", "300.000"))
+        third = run_deployment("kabar/briefs", parameters=custom, timeout=240)
+        assert third.state.is_completed()
+        rows = table(artifacts_of(client, third)["kabar-run"])
+        done = [a for a, r in rows.items() if r["translate"] == "done"]
+        assert len(rows) == 6 and len(done) == 1 and done[0].startswith("new-article-")
+        digest = (service["output"] / "digest.md").read_text()
+        assert digest.count("🆕") == 1
