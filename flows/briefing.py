@@ -5,7 +5,6 @@ and a changed summariser reuses every translation. An article whose step fails
 is reported with its reason; the others still finish.
 """
 
-
 import re
 import time
 from dataclasses import asdict
@@ -26,7 +25,13 @@ from tasks.brief import (
 )
 from tasks.engines import BACKENDS
 from tasks.ingest import SourceFile, find_articles, read_article
-from tasks.publish import publish_article, publish_digest
+from tasks.publish import (
+    OutputError,
+    check_output_folder,
+    explain_write_error,
+    publish_article,
+    publish_digest,
+)
 from tasks.summarise import LEAD, SummarySettings
 from tasks.translate import TranslationSettings
 
@@ -63,6 +68,8 @@ def _brief_one(
         "brief": None,
         "problem": None,
         "new": False,
+        "also_as": [],  # other inbox files with the same content
+        "duplicate_of": None,
     }
     if source.text is None:
         entry["steps"]["clean"] = entry["problem"] = f"skipped: {source.problem}"
@@ -88,8 +95,10 @@ def _brief_one(
     if state.is_failed():
         entry["steps"]["translate"] = entry["problem"] = _failure(state)
         return entry
-    entry["steps"]["translate"] = _outcome(state)
     translation = state.result()
+    entry["steps"]["translate"] = (
+        "skipped: already in English" if translation["already_english"] else _outcome(state)
+    )
     logger.info(
         "%s: %d sentences translated, %d flagged",
         source.article_id, len(translation["sentences"]), len(translation["flags"]),
@@ -116,13 +125,28 @@ def _brief_one(
         {role: {"name": m["name"], "fingerprint": m.get("fingerprint", "-")}
          for role, m in model_credits.items()},
     )  # fmt: skip
+    entry["new"] = entry["steps"]["summarise"] == "done"
     keys = [
         steps.clean_key(source.text),
         steps.translate_key(article, translator, translation_settings),
         steps.summarise_key(translation, summariser, summary_settings),
     ]
+    try:
+        _write_article_files(output / source.article_id, source, entry, keys, article,
+                             translation, brief)  # fmt: skip
+    except OSError as error:
+        problem = "failed: " + explain_write_error(output / source.article_id, error)
+        entry["steps"]["publish"] = entry["problem"] = problem
+        return entry
+    entry["brief"] = brief
+    entry["brief_path"] = str(output / source.article_id / "brief.md")
+    return entry
+
+
+def _write_article_files(folder, source, entry, keys, article, translation, brief) -> None:
+    """The article's files; each write atomic, so a crash leaves old or new files, never half."""
     publish_article(
-        output / source.article_id,
+        folder,
         {
             # What made this brief, and the cache entries it came from (kabar prune keeps them).
             "steps.json": {"source_file": source.path, "steps": entry["steps"], "cache_keys": keys},
@@ -133,10 +157,6 @@ def _brief_one(
             "brief.md": brief_markdown(brief),
         },
     )
-    entry["brief"] = brief
-    entry["brief_path"] = str(output / source.article_id / "brief.md")
-    entry["new"] = entry["steps"]["summarise"] == "done"
-    return entry
 
 
 def _artifact_key(path: str) -> str:
@@ -209,19 +229,32 @@ def briefing(
     translator_ref = asdict(models.resolve(settings.translator(translator)))
     summariser_name = settings.summariser(summariser)
     summariser_ref = None if summariser_name == LEAD else asdict(models.resolve(summariser_name))
+    check_output_folder(output_path)
 
     run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
     settle = settings.settle_seconds()
-    paths = find_articles(inbox_path)
+    paths = find_articles(inbox_path, settings.article_patterns())
     waiting = [p for p in paths if _still_being_written(p, settle)]
-    sources = [read_article(path) for path in paths if path not in waiting]
+    sources = [read_article(path, settings.max_bytes()) for path in paths if path not in waiting]
     logger.info("%d article files in %s; cache in %s", len(sources), inbox_path, cache_dir)
     for path in waiting:
         logger.info("%s changed in the last %.0f s: left for the next run", path.name, settle)
 
     uses_before = len(models.uses())
     entries = []
+    first_with: dict[str, dict] = {}  # content hash -> the entry that briefs it
     for number, source in enumerate(sources, 1):
+        if source.content_hash in first_with:  # the same article under another name
+            original = first_with[source.content_hash]
+            original["also_as"].append(source.path)
+            name = Path(original["source_file"]).name
+            entries.append({
+                "article_id": source.article_id, "source_file": source.path,
+                "steps": {**dict.fromkeys(STEPS, "-"), "clean": f"skipped: duplicate of {name}"},
+                "brief": None, "problem": None, "new": False, "also_as": [],
+                "duplicate_of": original["source_file"],
+            })  # fmt: skip
+            continue
         entry = _brief_one(
             source,
             output_path,
@@ -236,8 +269,13 @@ def briefing(
         states = ", ".join(f"{step} {state}" for step, state in entry["steps"].items())
         logger.info("[%d/%d] %s: %s", number, len(sources), source.article_id, states)
         entries.append(entry)
+        if source.content_hash:
+            first_with[source.content_hash] = entry
 
-    digest = publish_digest(output_path, entries)
+    try:
+        digest = publish_digest(output_path, entries)
+    except OSError as error:
+        raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
     _publish_artifacts(entries, digest.read_text(encoding="utf-8"))
     return {
         "articles": entries,

@@ -62,6 +62,7 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
     from flows.briefing import briefing
     from tasks.models import ModelUnavailable
+    from tasks.publish import OutputError
 
     if not Path(inbox).is_dir():
         raise click.UsageError(f"Inbox folder '{inbox}' does not exist.")
@@ -75,7 +76,7 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
             refresh=refresh,
             max_words=max_words,
         )
-    except ModelUnavailable as error:
+    except (ModelUnavailable, OutputError) as error:
         click.secho(f"error: {error}", fg="red", err=True)
         sys.exit(2)
 

@@ -28,6 +28,7 @@ from tasks.translate import (
     TRANSLATE_VERSION,
     BatchTranslator,
     TranslationSettings,
+    already_english,
     translate_article,
 )
 
@@ -97,6 +98,8 @@ def clean(text: str) -> dict:
 )
 def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -> dict:
     options = TranslationSettings(**settings)
+    if already_english(article):
+        return translate_article(article, None)  # no model needed, none loaded
     with _model_slot:
         engine = models.engine(models.ModelRef(**translator), "marian", options.backend, cache_dir)
         return translate_article(article, BatchTranslator(engine, options))

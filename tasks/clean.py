@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from tasks.outlets import OutletRule, recognise_outlet
 
-CLEAN_VERSION = "1"  # bump when the output of clean_text changes for the same input
+CLEAN_VERSION = "2"  # bump when the output of clean_text changes for the same input
 
 
 @dataclass
@@ -149,8 +149,9 @@ def _words(line: str) -> int:
 
 
 def _reads_like_prose(line: str) -> bool:
-    """A body paragraph: ends like a sentence and is longer than a headline or caption."""
-    return _words(line) >= 12 and bool(_SENTENCE_END.search(line))
+    """A body paragraph: ends like a sentence and is longer than a headline or caption.
+    A very long line is prose even unpunctuated (a transcript, a pasted wall of text)."""
+    return _words(line) >= 60 or (_words(line) >= 12 and bool(_SENTENCE_END.search(line)))
 
 
 def _headline_like(line: str) -> bool:
@@ -242,6 +243,7 @@ def clean_text(text: str) -> Article:
     article.title = _title_from(header, article.author)
 
     body: list[str] = []
+    seen: set[str] = set()
     for index, line in enumerate(lines[start:]):
         if index == 0 and (m := _DATELINE.match(line)):
             article.dateline = m["dateline"].strip()
@@ -261,7 +263,8 @@ def clean_text(text: str) -> Article:
             # "(Aljazeera/OL-1)": the first part names the source when it is a word, not initials.
             if article.agency is None and len(source) > 3 and source[0].isupper():
                 article.agency = source
-        if line not in body:  # a paragraph printed twice is kept once
+        if line not in seen:  # a paragraph printed twice is kept once
+            seen.add(line)
             body.append(line)
         if tag:
             break  # editor initials close the article

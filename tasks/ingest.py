@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ARTICLE_PATTERNS = ("*.txt",)
+ARTICLE_PATTERNS = ("*.txt", "*.html", "*.htm")
 MAX_BYTES = 5 * 1024 * 1024  # a news page is tens of KB; anything this big is not one
+_HTML = re.compile(r"^\s*(<!doctype html|<html\b|<head\b|<body\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,27 @@ class SourceFile:
     path: str
     text: str | None
     problem: str | None = None
+    content_hash: str = ""  # sha256 of the bytes: the same article under two names
 
 
 def find_articles(inbox: Path, patterns: tuple[str, ...] = ARTICLE_PATTERNS) -> list[Path]:
     """Regular files matching the patterns directly in the inbox, sorted by name.
 
-    Symlinks are not followed: an inbox must not become a way to read files elsewhere.
+    Symlinks are not followed (an inbox must not become a way to read files elsewhere), and
+    anything that is not a regular file (a folder, a pipe) is not an article.
     """
     found = {p for pattern in patterns for p in inbox.glob(pattern)}
-    return sorted(p for p in found if p.is_file() and not p.is_symlink())
+    return sorted(p for p in found if not p.is_symlink() and p.is_file())
+
+
+def html_to_page_text(html: str) -> str:
+    """The main text of an HTML page, as the page text a browser copy would give."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+    metadata = trafilatura.extract_metadata(html)
+    title = metadata.title if metadata and metadata.title else ""
+    return f"{title}\n\n{text}" if title else text
 
 
 def decode(data: bytes) -> str | None:
@@ -58,14 +71,24 @@ def article_id(path: Path, data: bytes) -> str:
 
 
 def read_article(path: Path, max_bytes: int = MAX_BYTES) -> SourceFile:
+    """Read one inbox file; a file that is no article comes back with `problem` set."""
     size = path.stat().st_size
     if size > max_bytes:
-        return SourceFile(article_id(path, b"%d" % size), str(path), None, "too large")
+        limit = f"{max_bytes / 1e6:g} MB"
+        problem = f"too large ({size / 1e6:.1f} MB; the limit is {limit}, KABAR_MAX_BYTES)"
+        return SourceFile(article_id(path, b"%d" % size), str(path), None, problem)
     data = path.read_bytes()
     ident = article_id(path, data)
+    digest = hashlib.sha256(data).hexdigest()
+    if not data:
+        return SourceFile(ident, str(path), None, "not text (empty file)")
     text = decode(data)
     if text is None:
-        return SourceFile(ident, str(path), None, "not text")
+        return SourceFile(ident, str(path), None, "not text (binary data)")
     if not text.strip():
-        return SourceFile(ident, str(path), None, "empty")
-    return SourceFile(ident, str(path), text)
+        return SourceFile(ident, str(path), None, "not text (whitespace only)")
+    if _HTML.match(text):
+        text = html_to_page_text(text)
+        if not text.strip():
+            return SourceFile(ident, str(path), None, "no article text (empty HTML page)")
+    return SourceFile(ident, str(path), text, content_hash=digest)

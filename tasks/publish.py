@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+
+
+class OutputError(RuntimeError):
+    """The output folder cannot be written; the message says why and what to do."""
+
+
+def explain_write_error(path: Path, error: OSError) -> str:
+    """What failed, and what the user can do about it. Finished steps stay in the cache."""
+    if error.errno == errno.ENOSPC:
+        advice = "the disk is full: free some space and run again"
+    elif error.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        advice = "a file stands where a folder should be (or the reverse): move it away"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "this process may not write there: choose another --output or fix permissions"
+    else:
+        advice = "check the output folder"
+    return (
+        f"cannot write {path}: {error.strerror or error}; {advice}. "
+        "Finished steps are cached and will not be redone."
+    )
+
+
+def check_output_folder(output: Path) -> None:
+    """Fail before any work if the output folder cannot be made or written."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=output, prefix=".kabar-probe-", delete=True)
+        probe.close()
+    except OSError as error:
+        raise OutputError(explain_write_error(output, error)) from error
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -47,14 +78,15 @@ def digest_markdown(entries: list[dict], started: datetime) -> str:
         brief = entry["brief"]
         mark = " 🆕" if entry["new"] else ""
         facts = " · ".join(v for v in (brief["outlet"], brief["published"], brief["author"]) if v)
+        names = ", ".join(f"`{Path(p).name}`" for p in [entry["source_file"], *entry["also_as"]])
         lines.append(f"## {brief['headline'] or '(untitled)'}{mark}\n")
-        lines.append(f"_{facts}_ — [brief]({entry['article_id']}/brief.md)\n")
+        lines.append(f"_{facts}_ — [brief]({entry['article_id']}/brief.md) — from {names}\n")
         lines.append(f"{brief['summary']}\n")
         lines.extend(f"> ⚠ {flag}\n" for flag in brief["flags"])
-    problems = [e for e in entries if not e.get("brief")]
+    problems = [e for e in entries if not e.get("brief") and not e.get("duplicate_of")]
     if problems:
         lines.append("## Not briefed\n")
-        lines.extend(f"- `{e['source_file']}`: {e['problem']}" for e in problems)
+        lines.extend(f"- `{Path(e['source_file']).name}`: {e['problem']}" for e in problems)
         lines.append("")
     return "\n".join(lines)
 

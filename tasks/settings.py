@@ -13,6 +13,8 @@ DEFAULT_OUTPUT = "outputs"
 DEFAULT_MAX_WORDS = 80
 DEFAULT_BACKEND = "transformers"
 DEFAULT_SETTLE_SECONDS = 5.0
+DEFAULT_MAX_BYTES = 5_000_000
+DEFAULT_PATTERNS = "*.txt,*.html,*.htm"
 
 
 def choose(given: str | None, variable: str, default: str) -> str:
@@ -35,6 +37,17 @@ def backend(given: str | None = None) -> str:
 def settle_seconds() -> float:
     """A file changed more recently than this may still be being written: next run takes it."""
     return float(os.environ.get("KABAR_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
+
+
+def max_bytes() -> int:
+    """Files larger than this are skipped as 'too large' (KABAR_MAX_BYTES, default 5 MB)."""
+    return int(os.environ.get("KABAR_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def article_patterns() -> tuple[str, ...]:
+    """Which inbox files are articles (KABAR_PATTERNS, comma-separated globs)."""
+    given = os.environ.get("KABAR_PATTERNS", DEFAULT_PATTERNS)
+    return tuple(p.strip() for p in given.split(",") if p.strip())
 
 
 def cache_dir(output: str | Path) -> Path:

@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass, replace
 from functools import cache
 
 from tasks.engines import Decoding, Engine
+from tasks.language import is_english
 from tasks.sentences import split_sentences
 
-TRANSLATE_VERSION = "2"  # bump when translate_article's output changes for the same input
+TRANSLATE_VERSION = "3"  # bump when translate_article's output changes for the same input
 
 
 @dataclass(frozen=True)
@@ -199,28 +200,58 @@ def _guarded(pieces: list[str], english: list[str], translator: BatchTranslator)
     ]
 
 
-def translate_article(article: dict, translator: BatchTranslator) -> dict:
-    """The English of an article's title and body, with the sentence alignment kept."""
-    units: list[tuple[int, str]] = []  # (paragraph index, sentence); -1 is the title
-    if article.get("title"):
-        units.append((-1, article["title"]))
+def _units(article: dict) -> list[tuple[int, str]]:
+    """(paragraph index, sentence) of the title (index -1) and every body sentence."""
+    units = [(-1, article["title"])] if article.get("title") else []
     for index, paragraph in enumerate(article.get("body", [])):
         units.extend((index, s) for s in split_sentences(paragraph))
+    return units
 
-    limit = translator.settings.max_piece_tokens
-    pieces_per_unit = [cut_long(text, translator.count_tokens, limit) for _, text in units]
-    flat = [piece for pieces in pieces_per_unit for piece in pieces]
-    english_flat = translator.translate(flat)
-    piece_flags = _guarded(flat, english_flat, translator) if translator.settings.guards else []
 
-    owner = [u for u, pieces in enumerate(pieces_per_unit) for _ in pieces]  # piece -> unit
+def already_english(article: dict) -> bool:
+    """Every body sentence reads as English: nothing to translate, no model to load."""
+    body = [text for index, text in _units(article) if index >= 0]
+    return bool(body) and all(is_english(text) for text in body)
+
+
+def translate_article(article: dict, translator: BatchTranslator | None) -> dict:
+    """The English of an article's title and body, with the sentence alignment kept.
+
+    Sentences already in English pass through untranslated (marked so); with no
+    translator, every sentence must be English (see `already_english`).
+    """
+    units = _units(article)
+    english_already = [is_english(text) for _, text in units]
+    todo = [u for u, done in zip(range(len(units)), english_already) if not done]
+    if todo and translator is None:
+        raise ValueError("a translator is needed: not every sentence is English")
+
+    pieces_per_unit: dict[int, list[str]] = {}
+    if todo:
+        limit = translator.settings.max_piece_tokens
+        for u in todo:
+            pieces_per_unit[u] = cut_long(units[u][1], translator.count_tokens, limit)
+    flat = [piece for u in todo for piece in pieces_per_unit[u]]
+    english_flat = translator.translate(flat) if flat else []
+    guards = bool(flat) and translator.settings.guards
+    piece_flags = _guarded(flat, english_flat, translator) if guards else []
+
+    owner = [u for u in todo for _ in pieces_per_unit[u]]  # piece -> unit
     flags = []
     for flag in piece_flags:
         unit = owner[flag.pop("piece")]
         flags.append({"sentence": unit, "source": units[unit][1], **flag})
+
     english_iter = iter(english_flat)
     sentences = []
-    for (paragraph, source), pieces in zip(units, pieces_per_unit):
+    for u, (paragraph, source) in enumerate(units):
+        if english_already[u]:
+            sentences.append(
+                {"paragraph": paragraph, "source": source, "english": source, "pieces": 0,
+                 "passed_through": True}
+            )  # fmt: skip
+            continue
+        pieces = pieces_per_unit[u]
         english = " ".join(next(english_iter) for _ in pieces).strip()
         sentences.append(
             {"paragraph": paragraph, "source": source, "english": english, "pieces": len(pieces)}
@@ -235,5 +266,6 @@ def translate_article(article: dict, translator: BatchTranslator) -> dict:
         "paragraphs": paragraphs,
         "sentences": sentences,
         "flags": flags,
-        "engine": translator.engine.name,
+        "engine": translator.engine.name if translator and flat else None,
+        "already_english": not todo,
     }

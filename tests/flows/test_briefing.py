@@ -108,7 +108,7 @@ def test_a_broken_article_does_not_stop_the_others(prefect_api, tiny_models, tmp
     monkeypatch.setattr(steps, "translate_article", fails_on_elshinta)
     report = run(tmp_path, tiny_models, summariser="lead", inbox=inbox)
     by_name = {Path(e["source_file"]).name: e for e in report["articles"]}
-    assert by_name["photo.txt"]["steps"]["clean"] == "skipped: not text"
+    assert by_name["photo.txt"]["steps"]["clean"] == "skipped: not text (binary data)"
     assert by_name["boilerplate.txt"]["steps"]["clean"] == "skipped: no article text"
     broken = by_name["004_e66f095ecd421a71.txt"]
     assert broken["steps"]["translate"] == "failed: the translator broke on this article"

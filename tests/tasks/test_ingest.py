@@ -27,11 +27,12 @@ def test_skips_with_reasons(tmp_path):
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\x00\x00")
     (tmp_path / "big.txt").write_bytes(b"a" * 101)
     (tmp_path / "note.md").write_text("not an article file")
+    (tmp_path / "folder.txt").mkdir()  # not a regular file
     found = find_articles(tmp_path)
     assert [p.name for p in found] == ["big.txt", "empty.txt", "image.txt"]
-    assert read_article(tmp_path / "empty.txt").problem == "empty"
-    assert read_article(tmp_path / "image.txt").problem == "not text"
-    assert read_article(tmp_path / "big.txt", max_bytes=100).problem == "too large"
+    assert read_article(tmp_path / "empty.txt").problem == "not text (whitespace only)"
+    assert read_article(tmp_path / "image.txt").problem == "not text (binary data)"
+    assert read_article(tmp_path / "big.txt", max_bytes=100).problem.startswith("too large")
 
 
 def test_symlink_out_of_inbox_is_not_followed(tmp_path):

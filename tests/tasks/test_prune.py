@@ -1,0 +1,38 @@
+import json
+import os
+import time
+
+import pytest
+
+from tasks.prune import parse_age, prune
+
+
+def test_parse_age():
+    assert parse_age("30d") == 30 * 86400 and parse_age("12h") == 43200
+    with pytest.raises(ValueError, match="not an age"):
+        parse_age("soon")
+
+
+def test_prune_keeps_what_current_briefs_use_and_recent_files(tmp_path):
+    output, cache = tmp_path / "out", tmp_path / ".kabar-cache"
+    (output / "digests").mkdir(parents=True)
+    (output / "a").mkdir()
+    cache.mkdir()
+    (output / "a" / "steps.json").write_text(json.dumps({"cache_keys": ["clean-used"]}))
+    old = time.time() - 40 * 86400
+    for name in ("clean-used", "clean-unused", "clean-recent"):
+        (cache / name).write_text("{}")
+    (output / "digests" / "old.md").write_text("old")
+    (output / "digests" / "new.md").write_text("new")
+    (output / "digest.md").write_text("latest")
+    for path in (cache / "clean-used", cache / "clean-unused", output / "digests" / "old.md"):
+        os.utime(path, (old, old))
+
+    dry = prune(output, cache, parse_age("30d"), dry_run=True)
+    assert [p.name for p in dry.cache_entries] == ["clean-unused"] and (
+        cache / "clean-unused"
+    ).exists()
+    report = prune(output, cache, parse_age("30d"))
+    assert [p.name for p in report.digests] == ["old.md"]
+    assert sorted(p.name for p in cache.iterdir()) == ["clean-recent", "clean-used"]
+    assert (output / "digest.md").exists() and (output / "digests" / "new.md").exists()
