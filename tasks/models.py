@@ -166,7 +166,13 @@ def engine(ref: ModelRef, kind: str, backend: str, cache_root: str | Path) -> En
         _uses.append(ref.name)
         if key not in _loaded:
             tokenizer = _load_tokenizer(ref, kind)
-            _loaded[key] = (tokenizer, _load_ctranslate2(ref, Path(cache_root)))
+            try:
+                _loaded[key] = (tokenizer, _load_ctranslate2(ref, Path(cache_root)))
+            except Exception as error:  # the converter's and the runtime's errors alike
+                raise ModelUnavailable(
+                    f"Model files in {ref.path} ({ref.name}) cannot be converted or loaded "
+                    f"by CTranslate2: {error}. Try --backend transformers."
+                ) from error
         return CTranslate2Engine(*_loaded[key], model_defaults=_generation_defaults(ref))
 
 
@@ -254,7 +260,7 @@ def _load_tokenizer(ref: ModelRef, kind: str):
     tokenizer_class = MarianTokenizer if kind == "marian" else AutoTokenizer
     try:
         return tokenizer_class.from_pretrained(ref.path)
-    except (OSError, ValueError) as error:
+    except Exception as error:  # sentencepiece, tokenizers and json errors alike
         raise ModelUnavailable(
             f"The tokenizer in {ref.path} ({ref.name}) cannot be loaded: {error}"
         ) from error
@@ -269,7 +275,9 @@ def _load_uncached(ref: ModelRef, kind: str) -> tuple[object, object]:
     try:
         tokenizer = _load_tokenizer(ref, kind)
         model = model_class.from_pretrained(ref.path, trust_remote_code=False)
-    except (OSError, ValueError) as error:
+    except ModelUnavailable:
+        raise
+    except Exception as error:  # safetensors, torch and config errors have no common base
         raise ModelUnavailable(
             f"Model files in {ref.path} ({ref.name}) cannot be loaded: {error}"
         ) from error

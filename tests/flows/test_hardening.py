@@ -146,6 +146,17 @@ def test_a_corrupt_cache_entry_is_a_miss_and_is_rewritten(prefect_api, tiny_mode
         json.loads(entry.read_text())  # rewritten whole
 
 
+def test_a_broken_model_directory_stops_the_run_and_names_it(prefect_api, tiny_models, tmp_path):
+    from tasks.models import ModelUnavailable
+
+    broken = tmp_path / "broken-marian"
+    shutil.copytree(tiny_models["marian"], broken)
+    (broken / "model.safetensors").write_bytes(b"not really weights")
+    with pytest.raises(ModelUnavailable, match=f"{broken}.*cannot be loaded"):
+        briefing(inbox=str(SEEDS), output=str(tmp_path / "out"), translator=str(broken),
+                 summariser="lead")  # fmt: skip
+
+
 def test_output_that_cannot_be_written_says_why(prefect_api, tiny_models, tmp_path, monkeypatch):
     blocker = tmp_path / "out"
     blocker.write_text("a regular file where the output folder should be")

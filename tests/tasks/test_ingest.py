@@ -42,3 +42,18 @@ def test_symlink_out_of_inbox_is_not_followed(tmp_path):
     inbox.mkdir()
     (inbox / "link.txt").symlink_to(outside)
     assert find_articles(inbox) == []
+
+
+def test_a_4_mb_article_under_the_limit_is_read_and_cleaned(tmp_path):
+    from tasks.clean import clean_text
+
+    paragraph = "Pemerintah mengumumkan kebijakan baru pada hari Senin untuk para petani nomor {}."
+    page = "Judul Berita Yang Sangat Panjang\n\n" + "\n\n".join(
+        paragraph.format(i) for i in range(50_000)
+    )
+    path = tmp_path / "long.txt"
+    path.write_text(page, encoding="utf-8")
+    assert 4_000_000 < path.stat().st_size < 5_000_000
+    source = read_article(path)
+    assert source.problem is None
+    assert len(clean_text(source.text).body) == 50_000
