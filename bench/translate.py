@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -28,7 +27,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
+
+from common import peak_memory_mb  # noqa: E402
 
 REAL_VOCAB = 54_796
 RAW_BATCH = 16  # sentences per call for the raw engines
@@ -173,15 +174,6 @@ def run_config(
         "tokens_per_s": round(produced / best),
         "peak_mb": peak_memory_mb(),
     }
-
-
-def peak_memory_mb() -> int:
-    """This process's peak resident memory. (getrusage's ru_maxrss would not do: on Linux it
-    carries the parent's peak over fork and exec.)"""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 CONFIGS = [

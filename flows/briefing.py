@@ -201,6 +201,7 @@ def briefing(
     backend: Literal["transformers", "ctranslate2"] | None = None,
     refresh: bool = False,
     max_words: int = settings.DEFAULT_MAX_WORDS,
+    unfaithful: Literal["flag", "lead"] = "flag",
 ) -> dict:
     """Clean, translate and summarise each article file in `inbox`; write briefs to `output`.
 
@@ -215,6 +216,8 @@ def briefing(
             (default: KABAR_BACKEND, then transformers).
         refresh: Recompute every step and overwrite the cache.
         max_words: Longest summary, in words; cut at a sentence boundary.
+        unfaithful: When the summary names numbers or names the translation lacks: 'flag' it
+            in the brief, or 'lead' to replace it with the article's first sentences.
     """
     logger = get_run_logger()
     inbox_path, output_path = Path(inbox), Path(output)
@@ -262,7 +265,9 @@ def briefing(
             translator_ref,
             summariser_ref,
             TranslationSettings(backend=engine_backend).to_dict(),
-            SummarySettings(backend=engine_backend, max_words=max_words).to_dict(),
+            SummarySettings(
+                backend=engine_backend, max_words=max_words, unfaithful=unfaithful
+            ).to_dict(),
             str(cache_dir),
             logger,
         )

@@ -57,8 +57,16 @@ def main() -> None:
     type=click.IntRange(10, 1000),
     help="Longest summary, in words.",
 )
+@click.option(
+    "--unfaithful",
+    type=click.Choice(["flag", "lead"]),
+    default="flag",
+    show_default=True,
+    help="A summary naming facts the translation lacks: flag it, "
+    "or replace it with the first sentences.",
+)
 def run(inbox: str, output: str, translator: str | None, summariser: str | None,
-        backend: str | None, refresh: bool, max_words: int) -> None:  # fmt: skip
+        backend: str | None, refresh: bool, max_words: int, unfaithful: str) -> None:  # fmt: skip
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
     from flows.briefing import briefing
     from tasks.models import ModelUnavailable
@@ -75,6 +83,7 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
             backend=backend,
             refresh=refresh,
             max_words=max_words,
+            unfaithful=unfaithful,
         )
     except (ModelUnavailable, OutputError) as error:
         click.secho(f"error: {error}", fg="red", err=True)

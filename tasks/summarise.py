@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from tasks.engines import Decoding, Engine
+from tasks.faithfulness import unsupported_facts
 from tasks.sentences import split_sentences
 
-SUMMARISE_VERSION = "2"  # bump when summarise_article's output changes for the same input
+SUMMARISE_VERSION = "3"  # bump when summarise_article's output changes for the same input
 LEAD = "lead"  # the reserved summariser name that needs no model
 
 
@@ -26,6 +27,9 @@ class SummarySettings:
     beams: int = 4
     max_new_tokens: int = 142  # distilbart-cnn's own generation length
     min_new_tokens: int | None = None  # None: the model's own generation_config decides
+    # A summary naming numbers or names the translation lacks: "flag" it in the brief, or
+    # "lead": replace it with the first sentences of the translation (and say so).
+    unfaithful: str = "flag"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,4 +131,13 @@ def summarise_article(
     flags = ["summary cut inside a sentence to fit the word limit"] if cut else []
     if not text:
         flags.append("the summariser returned nothing")
+    source = " ".join([translation.get("title", ""), *paragraphs])
+    missing = unsupported_facts(text, source)
+    if missing:
+        shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
+        doubt = f"the summary mentions {shown}, which the translation does not"
+        if settings.unfaithful == "lead":
+            text = lead_summary(paragraphs, settings.max_words)
+            doubt += ": replaced by the article's first sentences"
+        flags.append(doubt)
     return {"summary": text, "flags": flags, "parts": first_round_parts, "rounds": rounds + 1}

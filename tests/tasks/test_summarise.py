@@ -69,3 +69,44 @@ def test_lead_needs_no_model():
         SummarySettings(max_words=4),
     )
     assert result["summary"] == "First sentence here."
+
+
+SOURCE = (
+    "Belarusian President Alexander Lukashenko said on Monday that 200,000 people protested "
+    "in Minsk on 16 August 2020. Russia offered military help."
+)
+
+
+def test_faithfulness_check_names_what_the_translation_does_not_say():
+    from tasks.faithfulness import unsupported_facts
+
+    assert unsupported_facts("Lukashenko said 200,000 people protested in Minsk.", SOURCE) == []
+    assert unsupported_facts("The president said 300,000 marched in Moscow.", SOURCE) == [
+        "300,000",
+        "Moscow",
+    ]
+
+
+class InventingEngine:
+    """A stand-in summariser that invents a figure: the check under test is downstream."""
+
+    name = "inventing"
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+    def generate(self, texts, decoding):
+        return ["Lukashenko said 900 tanks entered Warsaw."] * len(texts)
+
+
+@pytest.mark.parametrize("policy", ["flag", "lead"])
+def test_an_unfaithful_summary_is_flagged_or_replaced(policy):
+    settings = SummarySettings(unfaithful=policy)
+    summariser = Seq2SeqSummariser(InventingEngine(), settings, input_cap=1024)
+    result = summarise_article({"title": "", "paragraphs": [SOURCE]}, summariser, settings)
+    [flag] = result["flags"]
+    assert "900" in flag and "Warsaw" in flag
+    if policy == "lead":
+        assert result["summary"].startswith("Belarusian President") and "replaced" in flag
+    else:
+        assert result["summary"] == "Lukashenko said 900 tanks entered Warsaw."
