@@ -106,8 +106,13 @@ def _brief_one(
     for flag in translation["flags"]:
         logger.warning("%s: %s", source.article_id, describe_translation_flag(flag))
 
+    meta = {
+        "title": translation["title"] or article["title"],
+        "date": article["published"],
+        "outlet": article["outlet"],
+    }
     state = run_steps["summarise"](
-        translation, summariser, summary_settings, cache_dir, return_state=True
+        translation, summariser, summary_settings, cache_dir, meta, return_state=True
     )
     if state.is_failed():
         entry["steps"]["summarise"] = entry["problem"] = _failure(state)
@@ -129,7 +134,7 @@ def _brief_one(
     keys = [
         steps.clean_key(source.text),
         steps.translate_key(article, translator, translation_settings),
-        steps.summarise_key(translation, summariser, summary_settings),
+        steps.summarise_key(translation, summariser, summary_settings, meta),
     ]
     try:
         _write_article_files(output / source.article_id, source, entry, keys, article,
@@ -232,6 +237,10 @@ def briefing(
     translator_ref = asdict(models.resolve(settings.translator(translator)))
     summariser_name = settings.summariser(summariser)
     summariser_ref = None if summariser_name == LEAD else asdict(models.resolve(summariser_name))
+    # Instruction-following summarisers read prompts/brief.md; its text is part of the cache
+    # key, so editing it redoes those summaries (and no others).
+    instructed = summariser_ref and models.summariser_kind(models.ModelRef(**summariser_ref))
+    template = settings.prompt_template() if instructed not in (None, "summarisation") else ""
     check_output_folder(output_path)
 
     run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
@@ -266,7 +275,10 @@ def briefing(
             summariser_ref,
             TranslationSettings(backend=engine_backend).to_dict(),
             SummarySettings(
-                backend=engine_backend, max_words=max_words, unfaithful=unfaithful
+                backend=engine_backend,
+                max_words=max_words,
+                unfaithful=unfaithful,
+                prompt_template=template,
             ).to_dict(),
             str(cache_dir),
             logger,

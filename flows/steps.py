@@ -22,6 +22,7 @@ from tasks.summarise import (
     SUMMARISE_VERSION,
     Seq2SeqSummariser,
     SummarySettings,
+    render_prompt,
     summarise_article,
 )
 from tasks.translate import (
@@ -70,9 +71,9 @@ def translate_key(article: dict, translator: dict, settings: dict) -> str:
     return step_key("translate", TRANSLATE_VERSION, article, _model_identity(translator), settings)
 
 
-def summarise_key(translation: dict, summariser: dict | None, settings: dict) -> str:
+def summarise_key(translation: dict, summariser: dict | None, settings: dict, meta: dict) -> str:
     return step_key(
-        "summarise", SUMMARISE_VERSION, translation, _model_identity(summariser), settings
+        "summarise", SUMMARISE_VERSION, translation, _model_identity(summariser), settings, meta
     )
 
 
@@ -107,20 +108,31 @@ def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -
 
 @task(
     name="summarise",
-    cache_key_fn=lambda _, p: summarise_key(p["translation"], p["summariser"], p["settings"]),
+    cache_key_fn=lambda _, p: summarise_key(
+        p["translation"], p["summariser"], p["settings"], p["meta"]
+    ),
     persist_result=True,
     result_serializer="json",
     timeout_seconds=3600,
     **RETRIES,
 )
-def summarise(translation: dict, summariser: dict | None, settings: dict, cache_dir: str) -> dict:
+def summarise(
+    translation: dict, summariser: dict | None, settings: dict, cache_dir: str, meta: dict
+) -> dict:
+    """`meta` (title, date, outlet) fills the prompt of instruction-following models."""
     options = SummarySettings(**settings)
     if summariser is None:
         return summarise_article(translation, None, options)
     ref = models.ModelRef(**summariser)
+    kind = models.summariser_kind(ref)
+    cap = models.input_cap(ref)
+    if kind == "chat":  # the prompt and the answer share one context window
+        cap -= options.max_new_tokens
+    prompt = "" if kind == "summarisation" else render_prompt(options.prompt_template, meta)
     with _model_slot:
-        model = models.engine(ref, "seq2seq", options.backend, cache_dir)
-        engine = Seq2SeqSummariser(model, options, models.input_cap(ref))
+        model = models.engine(ref, "causal" if kind == "chat" else "seq2seq", options.backend,
+                              cache_dir)  # fmt: skip
+        engine = Seq2SeqSummariser(model, options, cap, prompt)
         return summarise_article(translation, engine, options)
 
 

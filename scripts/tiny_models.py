@@ -145,6 +145,69 @@ def build_bart(out: Path, seed: int = 0) -> Path:
     return out
 
 
+def _byte_level_tokenizer(work: str):
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartTokenizer
+
+    corpus = Path(work) / "corpus.txt"
+    _corpus(corpus)
+    trainer = ByteLevelBPETokenizer()
+    trainer.train([str(corpus)], vocab_size=1000, min_frequency=1,
+                  special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])  # fmt: skip
+    trainer.save_model(work)
+    vocab, merges = Path(work) / "vocab.json", Path(work) / "merges.txt"
+    return BartTokenizer(vocab=str(vocab), merges=str(merges))
+
+
+def build_t5(out: Path, seed: int = 0) -> Path:
+    """A tiny T5 (the Flan-T5 architecture: an instruction-following encoder-decoder)."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        tokenizer = _byte_level_tokenizer(work)
+        tokenizer.model_max_length = 512
+        tokenizer.save_pretrained(out)
+    config = T5Config(
+        vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=64, num_layers=2,
+        num_decoder_layers=2, num_heads=2, feed_forward_proj="gated-gelu",
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id, n_positions=512,
+    )  # fmt: skip
+    T5ForConditionalGeneration(config).save_pretrained(out)
+    return out
+
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}\n"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+
+
+def build_chat(out: Path, seed: int = 0) -> Path:
+    """A tiny decoder-only chat model (Llama architecture) with a chat template."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        tokenizer = _byte_level_tokenizer(work)
+        tokenizer.chat_template = CHAT_TEMPLATE
+        tokenizer.model_max_length = 2048
+        tokenizer.save_pretrained(out)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
+        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    LlamaForCausalLM(config).save_pretrained(out)
+    return out
+
+
 def build_all(directory: Path) -> tuple[Path, Path]:
     return build_marian(directory / "marian"), build_bart(directory / "bart")
 

@@ -100,3 +100,35 @@ class CTranslate2Engine:
             ).strip()
             for r in results
         ]
+
+
+class CausalLMEngine:
+    """A decoder-only chat model: each text is one user message in the model's chat template."""
+
+    name = "transformers"
+
+    def __init__(self, tokenizer, model) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, truncation=False)["input_ids"])
+
+    def generate(self, texts: list[str], decoding: Decoding) -> list[str]:
+        import torch
+
+        options = decoding.chosen()
+        options["num_beams"] = options.pop("beams")
+        outputs = []
+        for text in texts:  # one by one: chat prompts differ in length, and articles are few
+            inputs = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": text}],
+                add_generation_prompt=True,
+                return_tensors="pt",
+                return_dict=True,
+            ).to(self.model.device)
+            with torch.inference_mode():
+                output = self.model.generate(**inputs, **options)
+            new = output[0, inputs["input_ids"].shape[1] :]
+            outputs.append(self.tokenizer.decode(new, skip_special_tokens=True).strip())
+        return outputs

@@ -19,7 +19,13 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tasks.engines import BACKENDS, CTranslate2Engine, Engine, TransformersEngine
+from tasks.engines import (
+    BACKENDS,
+    CausalLMEngine,
+    CTranslate2Engine,
+    Engine,
+    TransformersEngine,
+)
 
 # Files that decide what a model computes: weights, config, vocabulary.
 _MODEL_FILES = (
@@ -155,8 +161,24 @@ def load(ref: ModelRef, kind: str) -> tuple[object, object]:
         return _loaded[key]
 
 
+def summariser_kind(ref: ModelRef) -> str:
+    """'summarisation' (BART, Pegasus: fed the text), 'instruct' (Flan-T5: fed a prompt) or
+    'chat' (a decoder-only model: fed a prompt through its chat template), from config.json."""
+    config = json.loads((Path(ref.path) / "config.json").read_text())
+    if config.get("model_type") in {"t5", "mt5", "umt5"}:
+        return "instruct"
+    return "summarisation" if config.get("is_encoder_decoder") else "chat"
+
+
 def engine(ref: ModelRef, kind: str, backend: str, cache_root: str | Path) -> Engine:
     """The model behind the chosen backend, loaded (and converted, for ctranslate2) once."""
+    if kind == "causal":
+        if backend != "transformers":
+            raise ModelUnavailable(
+                f"{ref.name} is a decoder-only chat model; Kabar runs those with the transformers "
+                "backend only. Use --backend transformers (or an encoder-decoder summariser)."
+            )
+        return CausalLMEngine(*load(ref, kind))
     if backend == "transformers":
         return TransformersEngine(*load(ref, kind))
     if backend != "ctranslate2":
@@ -184,7 +206,7 @@ def _generation_defaults(ref: ModelRef) -> dict:
 def input_cap(ref: ModelRef, fallback: int = 1024) -> int:
     """The longest input the model reads, in tokens (its position embeddings)."""
     config = json.loads((Path(ref.path) / "config.json").read_text())
-    return int(config.get("max_position_embeddings") or fallback)
+    return int(config.get("max_position_embeddings") or config.get("n_positions") or fallback)
 
 
 def _use_best_cpu_isa() -> None:
@@ -267,11 +289,15 @@ def _load_tokenizer(ref: ModelRef, kind: str):
 
 
 def _load_uncached(ref: ModelRef, kind: str) -> tuple[object, object]:
-    from transformers import AutoModelForSeq2SeqLM, MarianMTModel
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, MarianMTModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a per-file bar per load is noise in run logs
-    model_class = {"marian": MarianMTModel, "seq2seq": AutoModelForSeq2SeqLM}[kind]
+    model_class = {
+        "marian": MarianMTModel,
+        "seq2seq": AutoModelForSeq2SeqLM,
+        "causal": AutoModelForCausalLM,
+    }[kind]
     try:
         tokenizer = _load_tokenizer(ref, kind)
         model = model_class.from_pretrained(ref.path, trust_remote_code=False)

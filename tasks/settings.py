@@ -12,6 +12,7 @@ DEFAULT_INBOX = "seeds"
 DEFAULT_OUTPUT = "outputs"
 DEFAULT_MAX_WORDS = 80
 DEFAULT_BACKEND = "transformers"
+DEFAULT_PROMPT = Path(__file__).resolve().parent.parent / "prompts" / "brief.md"
 DEFAULT_SETTLE_SECONDS = 5.0
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_PATTERNS = "*.txt,*.html,*.htm"
@@ -48,6 +49,16 @@ def article_patterns() -> tuple[str, ...]:
     """Which inbox files are articles (KABAR_PATTERNS, comma-separated globs)."""
     given = os.environ.get("KABAR_PATTERNS", DEFAULT_PATTERNS)
     return tuple(p.strip() for p in given.split(",") if p.strip())
+
+
+def prompt_template() -> str:
+    """The brief prompt for instruction-following summarisers: KABAR_PROMPT, else
+    prompts/brief.md. Placeholders: {title}, {date}, {outlet}, {text}."""
+    path = Path(os.environ.get("KABAR_PROMPT") or DEFAULT_PROMPT)
+    template = path.read_text(encoding="utf-8")
+    if "{text}" not in template:
+        raise ValueError(f"The prompt template {path} has no {{text}} placeholder.")
+    return template
 
 
 def cache_dir(output: str | Path) -> Path:

@@ -30,6 +30,7 @@ class SummarySettings:
     # A summary naming numbers or names the translation lacks: "flag" it in the brief, or
     # "lead": replace it with the first sentences of the translation (and say so).
     unfaithful: str = "flag"
+    prompt_template: str = ""  # prompts/brief.md, for instruction-following models only
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,21 +39,36 @@ class SummarySettings:
 class Seq2SeqSummariser:
     """A summarisation model (BART, Pegasus) on either backend, with its input cap."""
 
-    def __init__(self, engine: Engine, settings: SummarySettings, input_cap: int = 1024) -> None:
+    def __init__(
+        self, engine: Engine, settings: SummarySettings, input_cap: int = 1024, prompt: str = ""
+    ) -> None:
+        """`prompt`: for instruction-following models, the template with `{text}` still in it;
+        each part of the article is put there. Its own tokens come off the input cap."""
         self.engine = engine
         self.settings = settings
-        self.input_cap = input_cap
+        self.prompt = prompt
+        overhead = engine.count_tokens(prompt.replace("{text}", "")) if prompt else 0
+        self.input_cap = input_cap - overhead
 
     def count_tokens(self, text: str) -> int:
         return self.engine.count_tokens(text)
 
     def summarise(self, texts: list[str]) -> list[str]:
+        if self.prompt:
+            texts = [self.prompt.replace("{text}", text) for text in texts]
         decoding = Decoding(
             beams=self.settings.beams,
             max_new_tokens=self.settings.max_new_tokens,
             min_new_tokens=self.settings.min_new_tokens,
         )
         return self.engine.generate(texts, decoding)
+
+
+def render_prompt(template: str, meta: dict) -> str:
+    """The template with the article's title, date and outlet filled in, `{text}` left."""
+    for key in ("title", "date", "outlet"):
+        template = template.replace("{" + key + "}", str(meta.get(key) or "unknown"))
+    return template
 
 
 def pack_sentences(sentences: list[str], count_tokens: Callable[[str], int], cap: int) -> list[str]:

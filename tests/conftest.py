@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """Random-weight MarianMT and BARTs, tokenizers trained on the seeds (scripts/tiny_models)."""
-    from tiny_models import build_bart, build_marian
+    from tiny_models import build_bart, build_chat, build_marian, build_t5
 
     base = tmp_path_factory.mktemp("models")
     return {
@@ -35,6 +35,8 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
         "bart": build_bart(base / "bart"),
         # Same architecture, other weights: a different summariser with a different fingerprint.
         "bart_other": build_bart(base / "bart_other", seed=1),
+        "t5": build_t5(base / "t5"),  # Flan-T5's architecture: fed prompts/brief.md
+        "chat": build_chat(base / "chat"),  # a decoder-only chat model: the same, as a message
     }
 
 

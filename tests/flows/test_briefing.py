@@ -157,3 +157,30 @@ def test_missing_model_fails_at_once_with_advice(prefect_api, tiny_models, tmp_p
     assert time.monotonic() - started < 15
     assert name in str(error.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_instruction_summarisers_and_their_prompt_in_the_cache_key(
+    prefect_api, tiny_models, tmp_path, monkeypatch
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("002_*.txt")), inbox)
+    for name in ("t5", "chat"):
+        report = run(tmp_path, tiny_models, summariser=name, inbox=inbox)
+        [entry] = report["articles"]
+        assert entry["steps"]["summarise"] == "done" and entry["brief"]["summary"]
+        assert entry["brief"]["models"]["summariser"]["name"] == str(tiny_models[name])
+
+    template = tmp_path / "brief.md"
+    template.write_text("In two sentences, summarise this {outlet} article:\n\n{text}\n")
+    monkeypatch.setenv("KABAR_PROMPT", str(template))
+    edited = run(tmp_path, tiny_models, summariser="t5", inbox=inbox)
+    assert states(edited, "summarise") == ["done"]  # a new prompt, a new summary
+    bart = run(tmp_path, tiny_models, summariser="bart", inbox=inbox)
+    again = run(tmp_path, tiny_models, summariser="bart", inbox=inbox)
+    assert states(bart, "summarise") == ["done"] and states(again, "summarise") == ["cached"]
+    monkeypatch.setenv("KABAR_PROMPT", str(tmp_path / "other.md"))
+    (tmp_path / "other.md").write_text("Summarise: {text}")
+    assert states(run(tmp_path, tiny_models, summariser="bart", inbox=inbox), "summarise") == [
+        "cached"
+    ]  # a summarisation model reads no prompt: editing it redoes nothing there

@@ -110,3 +110,39 @@ def test_an_unfaithful_summary_is_flagged_or_replaced(policy):
         assert result["summary"].startswith("Belarusian President") and "replaced" in flag
     else:
         assert result["summary"] == "Lukashenko said 900 tanks entered Warsaw."
+
+
+@pytest.mark.parametrize("name, kind", [("bart", "summarisation"), ("t5", "instruct"),
+                                        ("chat", "chat")])  # fmt: skip
+def test_the_kind_of_summariser_comes_from_its_config(tiny_models, name, kind):
+    assert models.summariser_kind(models.resolve(str(tiny_models[name]))) == kind
+
+
+@pytest.mark.parametrize("name, model_kind", [("t5", "seq2seq"), ("chat", "causal")])
+def test_instruction_models_get_the_filled_prompt_with_every_part(tiny_models, name, model_kind):
+    from tasks.settings import prompt_template
+    from tasks.summarise import render_prompt
+
+    ref = models.resolve(str(tiny_models[name]))
+    engine = models.engine(ref, model_kind, "transformers", "/nonexistent")
+    seen = []
+    real_generate = engine.generate
+
+    def recording(texts, decoding):
+        seen.extend(texts)
+        return real_generate(texts, decoding)
+
+    engine.generate = recording
+    meta = {"title": "Belarus and Russia", "date": "2020-10-25", "outlet": "Republika"}
+    prompt = render_prompt(prompt_template(), meta)
+    settings = SummarySettings(beams=1, max_new_tokens=8, min_new_tokens=2)
+    summariser = Seq2SeqSummariser(engine, settings, models.input_cap(ref) - 8, prompt)
+    sentences = [f"Sentence {i} says minister {i} met the president." for i in range(150)]
+    result = summarise_article({"paragraphs": sentences}, summariser, settings)
+    first_round = seen[: result["parts"]]
+    assert result["parts"] >= 2  # longer than the cap left beside the prompt
+    for text in seen:
+        assert "Title: Belarus and Russia" in text and "Outlet: Republika" in text
+        assert "{text}" not in text and "{title}" not in text
+    body = " ".join(t.split("Outlet: Republika\n\n", 1)[1].strip() for t in first_round)
+    assert body == " ".join(sentences)
