@@ -24,7 +24,7 @@ from tasks.brief import (
     translation_markdown,
 )
 from tasks.engines import BACKENDS
-from tasks.ingest import SourceFile, find_articles, read_article
+from tasks.ingest import SourceFile, find_articles, read_with_retries
 from tasks.publish import (
     OutputError,
     check_output_folder,
@@ -247,7 +247,7 @@ def briefing(
     settle = settings.settle_seconds()
     paths = find_articles(inbox_path, settings.article_patterns())
     waiting = [p for p in paths if _still_being_written(p, settle)]
-    sources = [read_article(path, settings.max_bytes()) for path in paths if path not in waiting]
+    sources = [read_with_retries(p, settings.max_bytes()) for p in paths if p not in waiting]
     logger.info("%d article files in %s; cache in %s", len(sources), inbox_path, cache_dir)
     for path in waiting:
         logger.info("%s changed in the last %.0f s: left for the next run", path.name, settle)

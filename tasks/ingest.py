@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +93,18 @@ def read_article(path: Path, max_bytes: int = MAX_BYTES) -> SourceFile:
         if not text.strip():
             return SourceFile(ident, str(path), None, "no article text (empty HTML page)")
     return SourceFile(ident, str(path), text, content_hash=digest)
+
+
+def read_with_retries(path: Path, max_bytes: int = MAX_BYTES, attempts: int = 3) -> SourceFile:
+    """read_article, retried with backoff on an I/O error (a file being replaced, a network
+    disk); a file that still cannot be read is skipped with the reason, never a crash."""
+    for attempt in range(attempts):
+        try:
+            return read_article(path, max_bytes)
+        except FileNotFoundError:
+            problem = "gone (removed while the run read the inbox)"
+            break
+        except OSError as error:
+            problem = f"unreadable ({error.strerror or error}); the next run tries again"
+            time.sleep(0.5 * 2**attempt)
+    return SourceFile(article_id(path, str(path).encode()), str(path), None, problem)

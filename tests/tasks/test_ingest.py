@@ -57,3 +57,28 @@ def test_a_4_mb_article_under_the_limit_is_read_and_cleaned(tmp_path):
     source = read_article(path)
     assert source.problem is None
     assert len(clean_text(source.text).body) == 50_000
+
+
+def test_a_file_that_cannot_be_read_is_retried_then_skipped(tmp_path, monkeypatch):
+    from tasks import ingest
+
+    path = tmp_path / "flaky.txt"
+    path.write_text("Presiden berbicara hari ini.")
+    calls = []
+    real = Path.read_bytes
+
+    def flaky(self):
+        calls.append(self)
+        if len(calls) < 2:
+            raise OSError(5, "Input/output error")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", flaky)
+    assert ingest.read_with_retries(path).text == "Presiden berbicara hari ini."
+    assert len(calls) == 2
+
+    calls.clear()
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(OSError(5, "EIO")))
+    monkeypatch.setattr(ingest.time, "sleep", lambda seconds: None)
+    assert ingest.read_with_retries(path).problem.startswith("unreadable (EIO)")
+    assert ingest.read_with_retries(tmp_path / "missing.txt").problem.startswith("gone")
