@@ -28,6 +28,12 @@ class Decoding:
     def chosen(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    def for_generate(self) -> dict:
+        """The chosen options under transformers' generate() names."""
+        options = self.chosen()
+        options["num_beams"] = options.pop("beams")
+        return options
+
 
 class Engine(Protocol):
     name: str
@@ -51,10 +57,8 @@ class TransformersEngine:
         import torch
 
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False)
-        options = decoding.chosen()
-        options["num_beams"] = options.pop("beams")
         with torch.inference_mode():
-            output = self.model.generate(**inputs.to(self.model.device), **options)
+            output = self.model.generate(**inputs.to(self.model.device), **decoding.for_generate())
         return [t.strip() for t in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
 
 
@@ -102,23 +106,13 @@ class CTranslate2Engine:
         ]
 
 
-class CausalLMEngine:
+class CausalLMEngine(TransformersEngine):
     """A decoder-only chat model: each text is one user message in the model's chat template."""
-
-    name = "transformers"
-
-    def __init__(self, tokenizer, model) -> None:
-        self.tokenizer = tokenizer
-        self.model = model
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
 
     def generate(self, texts: list[str], decoding: Decoding) -> list[str]:
         import torch
 
-        options = decoding.chosen()
-        options["num_beams"] = options.pop("beams")
+        options = decoding.for_generate()
         outputs = []
         for text in texts:  # one by one: chat prompts differ in length, and articles are few
             inputs = self.tokenizer.apply_chat_template(
