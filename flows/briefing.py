@@ -13,155 +13,17 @@ from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.states import State
+from prefect.futures import as_completed
 
-from flows import steps
+from flows import runners, steps
+from flows.article import STEPS, ArticleJob, RunSettings, new_entry
 from tasks import models, settings
-from tasks.brief import (
-    brief_markdown,
-    compose_brief,
-    describe_translation_flag,
-    translation_markdown,
-)
+from tasks.brief import brief_markdown
 from tasks.engines import BACKENDS
-from tasks.ingest import SourceFile, find_articles, read_with_retries
-from tasks.publish import (
-    OutputError,
-    check_output_folder,
-    explain_write_error,
-    publish_article,
-    publish_digest,
-)
+from tasks.ingest import find_articles, read_with_retries
+from tasks.publish import OutputError, check_output_folder, explain_write_error, publish_digest
 from tasks.summarise import LEAD, SummarySettings
 from tasks.translate import TranslationSettings
-
-STEPS = ("clean", "translate", "summarise")
-
-
-def _outcome(state: State) -> str:
-    return "cached" if state.name == "Cached" else "done"
-
-
-def _failure(state: State) -> str:
-    error = state.result(raise_on_failure=False)
-    if isinstance(error, models.ModelUnavailable):
-        raise error  # a set-up problem: every article would fail the same way
-    reason = str(error) if isinstance(error, BaseException) else (state.message or state.name)
-    return f"failed: {reason.splitlines()[0] if reason else type(error).__name__}"
-
-
-def _brief_one(
-    source: SourceFile,
-    output: Path,
-    run_steps: dict,
-    translator: dict,
-    summariser: dict | None,
-    translation_settings: dict,
-    summary_settings: dict,
-    cache_dir: str,
-    logger,
-) -> dict:
-    entry = {
-        "article_id": source.article_id,
-        "source_file": source.path,
-        "steps": dict.fromkeys(STEPS, "-"),
-        "brief": None,
-        "problem": None,
-        "new": False,
-        "also_as": [],  # other inbox files with the same content
-        "duplicate_of": None,
-    }
-    if source.text is None:
-        entry["steps"]["clean"] = entry["problem"] = f"skipped: {source.problem}"
-        return entry
-
-    state = run_steps["clean"](source.text, return_state=True)
-    if state.is_failed():
-        entry["steps"]["clean"] = entry["problem"] = _failure(state)
-        return entry
-    entry["steps"]["clean"] = _outcome(state)
-    article = state.result()
-    logger.info(
-        "%s: kept %d paragraphs, removed %d page lines; title %r",
-        source.article_id, len(article["body"]), article["removed_lines"], article["title"],
-    )  # fmt: skip
-    if not article["body"]:
-        entry["steps"]["clean"] = entry["problem"] = "skipped: no article text"
-        return entry
-
-    state = run_steps["translate"](
-        article, translator, translation_settings, cache_dir, return_state=True
-    )
-    if state.is_failed():
-        entry["steps"]["translate"] = entry["problem"] = _failure(state)
-        return entry
-    translation = state.result()
-    entry["steps"]["translate"] = (
-        "skipped: already in English" if translation["already_english"] else _outcome(state)
-    )
-    logger.info(
-        "%s: %d sentences translated, %d flagged",
-        source.article_id, len(translation["sentences"]), len(translation["flags"]),
-    )  # fmt: skip
-    for flag in translation["flags"]:
-        logger.warning("%s: %s", source.article_id, describe_translation_flag(flag))
-
-    meta = {
-        "title": translation["title"] or article["title"],
-        "date": article["published"],
-        "outlet": article["outlet"],
-    }
-    state = run_steps["summarise"](
-        translation, summariser, summary_settings, cache_dir, meta, return_state=True
-    )
-    if state.is_failed():
-        entry["steps"]["summarise"] = entry["problem"] = _failure(state)
-        return entry
-    entry["steps"]["summarise"] = _outcome(state)
-    summary = state.result()
-
-    model_credits = {"translator": translator, "summariser": summariser or {"name": LEAD}}
-    brief = compose_brief(
-        source.article_id,
-        source.path,
-        article,
-        translation,
-        summary,
-        {role: {"name": m["name"], "fingerprint": m.get("fingerprint", "-")}
-         for role, m in model_credits.items()},
-    )  # fmt: skip
-    entry["new"] = entry["steps"]["summarise"] == "done"
-    keys = [
-        steps.clean_key(source.text),
-        steps.translate_key(article, translator, translation_settings),
-        steps.summarise_key(translation, summariser, summary_settings, meta),
-    ]
-    try:
-        _write_article_files(output / source.article_id, source, entry, keys, article,
-                             translation, brief)  # fmt: skip
-    except OSError as error:
-        problem = "failed: " + explain_write_error(output / source.article_id, error)
-        entry["steps"]["publish"] = entry["problem"] = problem
-        return entry
-    entry["brief"] = brief
-    entry["brief_path"] = str(output / source.article_id / "brief.md")
-    return entry
-
-
-def _write_article_files(folder, source, entry, keys, article, translation, brief) -> None:
-    """The article's files; each write atomic, so a crash leaves old or new files, never half."""
-    publish_article(
-        folder,
-        {
-            # What made this brief, and the cache entries it came from (kabar prune keeps them).
-            "steps.json": {"source_file": source.path, "steps": entry["steps"], "cache_keys": keys},
-            "article.json": article,
-            "translation.json": translation,
-            "translation.md": translation_markdown(article, translation),
-            "brief.json": brief,
-            "brief.md": brief_markdown(brief),
-        },
-    )
 
 
 def _artifact_key(path: str) -> str:
@@ -207,6 +69,9 @@ def briefing(
     refresh: bool = False,
     max_words: int = settings.DEFAULT_MAX_WORDS,
     unfaithful: Literal["flag", "lead"] = "flag",
+    runner: Literal["thread", "dask"] | None = None,
+    dask_address: str | None = None,
+    workers: int | None = None,
 ) -> dict:
     """Clean, translate and summarise each article file in `inbox`; write briefs to `output`.
 
@@ -223,6 +88,12 @@ def briefing(
         max_words: Longest summary, in words; cut at a sentence boundary.
         unfaithful: When the summary names numbers or names the translation lacks: 'flag' it
             in the brief, or 'lead' to replace it with the article's first sentences.
+        runner: 'thread' runs the steps in this process; 'dask' on Dask workers (default:
+            KABAR_RUNNER, then thread).
+        dask_address: With runner 'dask': the scheduler of an existing Dask cluster, such as
+            tcp://10.0.0.5:8786 (default: KABAR_DASK_ADDRESS; none: a local cluster).
+        workers: With runner 'dask' and no address: worker processes of the local cluster
+            (default: the cores, at most 4); they share the cores between them.
     """
     logger = get_run_logger()
     inbox_path, output_path = Path(inbox), Path(output)
@@ -232,6 +103,7 @@ def briefing(
     engine_backend = settings.backend(backend)
     if engine_backend not in BACKENDS:
         raise ValueError(f"Unknown backend '{engine_backend}': choose {' or '.join(BACKENDS)}.")
+    runner_name = runners.runner_name(runner)
 
     # Resolved up front: a missing model stops the run at once, before any work.
     translator_ref = asdict(models.resolve(settings.translator(translator)))
@@ -242,8 +114,22 @@ def briefing(
     instructed = summariser_ref and models.summariser_kind(models.ModelRef(**summariser_ref))
     template = settings.prompt_template() if instructed not in (None, "summarisation") else ""
     check_output_folder(output_path)
+    run = RunSettings(
+        output=output_path,
+        translator=translator_ref,
+        summariser=summariser_ref,
+        translation_settings=TranslationSettings(
+            backend=engine_backend, guards=settings.guards()
+        ).to_dict(),
+        summary_settings=SummarySettings(
+            backend=engine_backend,
+            max_words=max_words,
+            unfaithful=unfaithful,
+            prompt_template=template,
+        ).to_dict(),
+        cache_dir=str(cache_dir),
+    )
 
-    run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
     settle = settings.settle_seconds()
     paths = find_articles(inbox_path, settings.article_patterns())
     waiting = [p for p in paths if _still_being_written(p, settle)]
@@ -252,42 +138,26 @@ def briefing(
     for path in waiting:
         logger.info("%s changed in the last %.0f s: left for the next run", path.name, settle)
 
-    uses_before = len(models.uses())
-    entries = []
+    entries, jobs = [], []
     first_with: dict[str, dict] = {}  # content hash -> the entry that briefs it
-    for number, source in enumerate(sources, 1):
+    for source in sources:
         if source.content_hash in first_with:  # the same article under another name
             original = first_with[source.content_hash]
             original["also_as"].append(source.path)
-            name = Path(original["source_file"]).name
-            entries.append({
-                "article_id": source.article_id, "source_file": source.path,
-                "steps": {**dict.fromkeys(STEPS, "-"), "clean": f"skipped: duplicate of {name}"},
-                "brief": None, "problem": None, "new": False, "also_as": [],
-                "duplicate_of": original["source_file"],
-            })  # fmt: skip
+            entry = new_entry(source)
+            entry["steps"]["clean"] = f"skipped: duplicate of {Path(original['source_file']).name}"
+            entry["duplicate_of"] = original["source_file"]
+            entries.append(entry)
             continue
-        entry = _brief_one(
-            source,
-            output_path,
-            run_steps,
-            translator_ref,
-            summariser_ref,
-            TranslationSettings(backend=engine_backend).to_dict(),
-            SummarySettings(
-                backend=engine_backend,
-                max_words=max_words,
-                unfaithful=unfaithful,
-                prompt_template=template,
-            ).to_dict(),
-            str(cache_dir),
-            logger,
-        )
-        states = ", ".join(f"{step} {state}" for step, state in entry["steps"].items())
-        logger.info("[%d/%d] %s: %s", number, len(sources), source.article_id, states)
-        entries.append(entry)
+        job = ArticleJob(source, run, logger)
+        jobs.append(job)
+        entries.append(job.entry)
         if source.content_hash:
-            first_with[source.content_hash] = entry
+            first_with[source.content_hash] = job.entry
+
+    run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
+    with runners.task_runner(runner_name, runners.dask_address(dask_address), workers) as pool:
+        _run_steps(jobs, run_steps, pool, logger)
 
     try:
         digest = publish_digest(output_path, entries)
@@ -298,6 +168,40 @@ def briefing(
         "articles": entries,
         "digest": str(digest),
         "waiting": [str(p) for p in waiting],
-        # Models some step needed in this run: none when every step was a cache hit.
-        "models_used": sorted(set(models.uses()[uses_before:])),
+        "models_used": _models_used(entries, translator_ref, summariser_ref),
     }
+
+
+def _run_steps(jobs: list[ArticleJob], run_steps: dict, pool, logger) -> None:
+    """Every article's steps, each submitted as soon as the one before it is done; each
+    article's files are written as soon as its last step is."""
+    pending = {}
+
+    def submit(job: ArticleJob, step_and_parameters: tuple[str, dict] | None) -> None:
+        if step_and_parameters is None:  # done with this article: its files now, not later
+            job.publish()
+            finished.append(job)
+            states = ", ".join(f"{s} {state}" for s, state in job.entry["steps"].items())
+            logger.info("[%d/%d] %s: %s", len(finished), len(jobs), job.article_id, states)
+            return
+        step, parameters = step_and_parameters
+        pending[pool.submit(run_steps[step], parameters)] = (job, step)
+
+    finished: list[ArticleJob] = []
+    for job in jobs:
+        submit(job, job.first_step())
+    while pending:
+        for future in as_completed(list(pending)):
+            job, step = pending.pop(future)
+            future.wait()  # done already; this fetches its final state
+            submit(job, job.record(step, future.state))
+
+
+def _models_used(entries: list[dict], translator: dict, summariser: dict | None) -> list[str]:
+    """Models some step of this run computed with: none when every step came from the cache."""
+    used = set()
+    if any(e["steps"]["translate"] == "done" for e in entries):
+        used.add(translator["name"])
+    if summariser and any(e["steps"]["summarise"] == "done" for e in entries):
+        used.add(summariser["name"])
+    return sorted(used)

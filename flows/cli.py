@@ -65,8 +65,24 @@ def main() -> None:
     help="A summary naming facts the translation lacks: flag it, "
     "or replace it with the first sentences.",
 )
+@click.option(
+    "--runner",
+    type=click.Choice(["thread", "dask"]),
+    help="Where steps run: this process, or Dask workers [env KABAR_RUNNER; default thread].",
+)
+@click.option(
+    "--dask-address",
+    help="With --runner dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
+    "[env KABAR_DASK_ADDRESS; default: a local cluster].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    help="With --runner dask and no address: local worker processes [default: cores, max 4].",
+)
 def run(inbox: str, output: str, translator: str | None, summariser: str | None,
-        backend: str | None, refresh: bool, max_words: int, unfaithful: str) -> None:  # fmt: skip
+        backend: str | None, refresh: bool, max_words: int, unfaithful: str,
+        runner: str | None, dask_address: str | None, workers: int | None) -> None:  # fmt: skip
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
     from flows.briefing import briefing
     from tasks.models import ModelUnavailable
@@ -84,6 +100,9 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
             refresh=refresh,
             max_words=max_words,
             unfaithful=unfaithful,
+            runner=runner,
+            dask_address=dask_address,
+            workers=workers,
         )
     except (ModelUnavailable, OutputError) as error:
         click.secho(f"error: {error}", fg="red", err=True)

@@ -77,27 +77,15 @@ def summarise_key(translation: dict, summariser: dict | None, settings: dict, me
     )
 
 
-@task(
-    name="clean",
-    cache_key_fn=lambda _, p: clean_key(p["text"]),
-    persist_result=True,
-    result_serializer="json",
-    timeout_seconds=120,
-    **RETRIES,
-)
-def clean(text: str) -> dict:
+# The plain functions are module attributes of their own, so that Dask workers import
+# them by name instead of receiving a pickled copy (the task objects hold their names).
+
+
+def clean_step(text: str) -> dict:
     return clean_text(text).to_dict()
 
 
-@task(
-    name="translate",
-    cache_key_fn=lambda _, p: translate_key(p["article"], p["translator"], p["settings"]),
-    persist_result=True,
-    result_serializer="json",
-    timeout_seconds=3600,  # a 5,000-word article on a 2-core CPU with beam 4 takes minutes
-    **RETRIES,
-)
-def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -> dict:
+def translate_step(article: dict, translator: dict, settings: dict, cache_dir: str) -> dict:
     options = TranslationSettings(**settings)
     if already_english(article):
         return translate_article(article, None)  # no model needed, none loaded
@@ -106,17 +94,7 @@ def translate(article: dict, translator: dict, settings: dict, cache_dir: str) -
         return translate_article(article, BatchTranslator(engine, options))
 
 
-@task(
-    name="summarise",
-    cache_key_fn=lambda _, p: summarise_key(
-        p["translation"], p["summariser"], p["settings"], p["meta"]
-    ),
-    persist_result=True,
-    result_serializer="json",
-    timeout_seconds=3600,
-    **RETRIES,
-)
-def summarise(
+def summarise_step(
     translation: dict, summariser: dict | None, settings: dict, cache_dir: str, meta: dict
 ) -> dict:
     """`meta` (title, date, outlet) fills the prompt of instruction-following models."""
@@ -134,6 +112,32 @@ def summarise(
                               cache_dir)  # fmt: skip
         engine = Seq2SeqSummariser(model, options, cap, prompt)
         return summarise_article(translation, engine, options)
+
+
+# No timeout_seconds: steps run in worker threads (either runner), where a timeout cannot
+# interrupt generate() and only fails a step after it has finished its work.
+STORED = {"persist_result": True, "result_serializer": "json", **RETRIES}
+
+clean = task(
+    clean_step,
+    name="clean",
+    cache_key_fn=lambda _, p: clean_key(p["text"]),
+    **STORED,
+)
+translate = task(
+    translate_step,
+    name="translate",
+    cache_key_fn=lambda _, p: translate_key(p["article"], p["translator"], p["settings"]),
+    **STORED,
+)
+summarise = task(
+    summarise_step,
+    name="summarise",
+    cache_key_fn=lambda _, p: summarise_key(
+        p["translation"], p["summariser"], p["settings"], p["meta"]
+    ),
+    **STORED,
+)
 
 
 def configured(step: Task, cache_dir: Path, refresh: bool) -> Task:

@@ -37,6 +37,7 @@ class Decoding:
 
 class Engine(Protocol):
     name: str
+    device: str  # 'cpu' or 'cuda'
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -49,6 +50,7 @@ class TransformersEngine:
     def __init__(self, tokenizer, model) -> None:
         self.tokenizer = tokenizer
         self.model = model
+        self.device = model.device.type
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, truncation=False)["input_ids"])
@@ -68,6 +70,7 @@ class CTranslate2Engine:
     def __init__(self, tokenizer, translator, model_defaults: dict | None = None) -> None:
         self.tokenizer = tokenizer
         self.translator = translator
+        self.device = translator.device
         # The model's generation_config.json, which transformers applies by itself.
         defaults = model_defaults or {}
         self.defaults = Decoding(

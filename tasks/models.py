@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+from tasks import hardware
 from tasks.engines import (
     BACKENDS,
     CausalLMEngine,
@@ -131,33 +132,23 @@ def resolve(name: str) -> ModelRef:
 # --- loading -------------------------------------------------------------------
 
 _load_lock = threading.Lock()
-_loaded: dict[tuple[str, str], tuple[object, object]] = {}
-_uses: list[str] = []  # every load() call, in order: a run's share tells which models it needed
+# By fingerprint too: a served process picks up a model whose files were replaced.
+_loaded: dict[tuple[str, str, str], tuple[object, object]] = {}
+_reads: list[str] = []  # every time a model was read from disk (once per process, or a bug)
 
 
-def loaded_models() -> list[str]:
-    """Names of the models this process has loaded into memory."""
-    return [name for name, _ in _loaded]
-
-
-def uses() -> list[str]:
-    """Names passed to load() in this process so far, once per call."""
-    return list(_uses)
-
-
-def device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+def loads() -> list[str]:
+    """Every model this process has read from disk, once per reading, in order."""
+    return list(_reads)
 
 
 def load(ref: ModelRef, kind: str) -> tuple[object, object]:
     """(tokenizer, model) for `kind` 'marian' or 'seq2seq', loaded once per process."""
-    key = (ref.name, kind)
+    key = (ref.name, ref.fingerprint, kind)
     with _load_lock:
-        _uses.append(ref.name)
         if key not in _loaded:
             _loaded[key] = _load_uncached(ref, kind)
+            _reads.append(f"{ref.name} ({kind})")
         return _loaded[key]
 
 
@@ -183,13 +174,13 @@ def engine(ref: ModelRef, kind: str, backend: str, cache_root: str | Path) -> En
         return TransformersEngine(*load(ref, kind))
     if backend != "ctranslate2":
         raise ValueError(f"Unknown backend '{backend}': choose one of {', '.join(BACKENDS)}.")
-    key = (ref.name, f"{kind}+ct2")
+    key = (ref.name, ref.fingerprint, f"{kind}+ct2")
     with _load_lock:
-        _uses.append(ref.name)
         if key not in _loaded:
             tokenizer = _load_tokenizer(ref, kind)
             try:
                 _loaded[key] = (tokenizer, _load_ctranslate2(ref, Path(cache_root)))
+                _reads.append(f"{ref.name} ({kind}, ctranslate2)")
             except Exception as error:  # the converter's and the runtime's errors alike
                 raise ModelUnavailable(
                     f"Model files in {ref.path} ({ref.name}) cannot be converted or loaded "
@@ -226,7 +217,7 @@ def ct2_quantization() -> tuple[str, str]:
     """(device, compute type): int8 on the CPU, int8 weights with fp16 on CUDA."""
     import ctranslate2
 
-    if ctranslate2.get_cuda_device_count() > 0:
+    if hardware.device(has_cuda=ctranslate2.get_cuda_device_count() > 0) == "cuda":
         return "cuda", "int8_float16"
     return "cpu", "int8"
 
@@ -272,7 +263,7 @@ def _load_ctranslate2(ref: ModelRef, cache_root: Path):
         str(target),
         device=device_name,
         compute_type=compute_type,
-        intra_threads=len(os.sched_getaffinity(0)) if device_name == "cpu" else 1,
+        intra_threads=hardware.threads() if device_name == "cpu" else 1,
     )
 
 
@@ -307,8 +298,12 @@ def _load_uncached(ref: ModelRef, kind: str) -> tuple[object, object]:
         raise ModelUnavailable(
             f"Model files in {ref.path} ({ref.name}) cannot be loaded: {error}"
         ) from error
-    target = device()
+    target = hardware.device()
     if target == "cuda":
         model = model.half()
+    else:
+        import torch
+
+        torch.set_num_threads(hardware.threads())
     model.to(target).eval()
     return tokenizer, model

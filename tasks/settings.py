@@ -35,6 +35,15 @@ def backend(given: str | None = None) -> str:
     return choose(given, "KABAR_BACKEND", DEFAULT_BACKEND)
 
 
+def guards() -> bool:
+    """Translation guards (loop and length checks, with retries): KABAR_GUARDS=off skips
+    them. They cost nothing until they fire; random-weight benchmark models trip them."""
+    value = os.environ.get("KABAR_GUARDS", "on").strip().lower()
+    if value not in {"on", "off", "1", "0", "true", "false", "yes", "no"}:
+        raise ValueError(f"KABAR_GUARDS is '{value}': use on or off.")
+    return value in {"on", "1", "true", "yes"}
+
+
 def settle_seconds() -> float:
     """A file changed more recently than this may still be being written: next run takes it."""
     return float(os.environ.get("KABAR_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))

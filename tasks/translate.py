@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 
+from tasks import hardware
 from tasks.engines import Decoding, Engine
 from tasks.language import is_english
 from tasks.sentences import split_sentences
@@ -30,7 +31,9 @@ TRANSLATE_VERSION = "3"  # bump when translate_article's output changes for the 
 class TranslationSettings:
     backend: str = "transformers"
     beams: int = 4
-    max_batch_tokens: int = 4096  # source tokens per generate() call: bounds memory
+    # Source tokens per generate() call; None: what fits the device (tasks/hardware.py).
+    # Batching changes speed, not the translation, so a fitted budget keeps cache keys equal.
+    max_batch_tokens: int | None = None
     max_piece_tokens: int = 256  # well under the 512 cap: long inputs are where Marian loops
     guards: bool = True
     # A unit of text repeated this many times in a row is a loop: prose says "very, very",
@@ -130,6 +133,7 @@ class BatchTranslator:
     def __init__(self, engine: Engine, settings: TranslationSettings) -> None:
         self.engine = engine
         self.settings = settings
+        self.max_batch_tokens = settings.max_batch_tokens or hardware.batch_tokens(engine.device)
 
     def count_tokens(self, text: str) -> int:
         return self.engine.count_tokens(text)
@@ -158,7 +162,7 @@ class BatchTranslator:
 
         for index in order:
             # Sorted ascending: the newest item is the longest, so it sets the padded size.
-            if batch and (len(batch) + 1) * lengths[index] > self.settings.max_batch_tokens:
+            if batch and (len(batch) + 1) * lengths[index] > self.max_batch_tokens:
                 flush()
                 batch = []
             batch.append(index)

@@ -1,0 +1,319 @@
+"""The whole flow on many articles: thread runner against Dask workers.
+
+    python bench/pipeline.py [--work DIR] [--sizes 10 40] [--translation-tokens 40]
+                             [--summary-tokens 60]
+
+Feeds N articles (the five seeds, each copy with its own title, so every one is new to the
+cache) through `briefing` against a running Prefect server started here, with random-weight
+models of the real architectures: opus-mt-id-en's MarianMT and distilbart-cnn-12-6's BART,
+built by bench/translate.py and bench/summarise.py. Output lengths are fixed by the models
+themselves (a minimum length in generation_config.json, then a large end-of-text bias), so
+each configuration does the same work. Random weights trip the translation guards, which a
+real model does not, so they are off (KABAR_GUARDS=off).
+
+Each configuration runs in a fresh process with a cold step cache (the CTranslate2
+conversions are made once beforehand and shared), then runs again on the warm cache. Peak
+memory is the largest sum of resident memory over the process and all its children (Dask's
+scheduler, nannies and workers), sampled every 0.2 s. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
+
+# (label, runner, backend, local Dask workers, model threads per process)
+CONFIGS = [
+    ("thread runner, ctranslate2", "thread", "ctranslate2", None, None),
+    ("dask 1 worker x 1 thread, ctranslate2", "dask", "ctranslate2", 1, 1),
+    ("dask 2 workers x 1 thread, ctranslate2", "dask", "ctranslate2", 2, 1),
+    ("thread runner, transformers", "thread", "transformers", None, None),
+]
+
+
+# --- models of the real architectures, with fixed output lengths -----------------------
+
+
+def fixed_length_copy(source: Path, target: Path, tokens: int, model_class: str) -> Path:
+    """`source` made to write exactly `tokens` tokens: end of text is barred until then
+    (min_length), and a +50 bias makes it the first choice from then on."""
+    # (A model's saved bias, and its generation config, are read by both backends.)
+    if (target / "config.json").is_file():
+        return target
+    import transformers
+
+    cls = getattr(transformers, model_class)
+    model = cls.from_pretrained(source)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+    # The vocabularies are padded to the real size with fillers no text contains; barred, so
+    # that outputs are text whose length in the next model's tokens is like real English.
+    fillers = [i for token, i in tokenizer.get_vocab().items() if token.startswith("<unused")]
+    model.final_logits_bias[0, fillers] = -50.0
+    eos = model.config.eos_token_id
+    model.final_logits_bias[0, eos] = 50.0
+    model.generation_config.min_length = tokens
+    model.generation_config.max_length = max(tokens + 8, model.generation_config.max_length or 0)
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    return target
+
+
+def build_models(work: Path, translation_tokens: int, summary_tokens: int) -> dict:
+    import summarise as summarise_bench
+    import translate as translate_bench
+
+    marian = fixed_length_copy(
+        translate_bench.build_model(work),
+        work / f"marian-fixed-{translation_tokens}",
+        translation_tokens,
+        "MarianMTModel",
+    )
+    bart = fixed_length_copy(
+        summarise_bench.build_model(work),
+        work / f"distilbart-fixed-{summary_tokens}",
+        summary_tokens,
+        "BartForConditionalGeneration",
+    )
+    return {"translator": marian, "summariser": bart}
+
+
+def convert_once(models: dict, engines: Path) -> None:
+    """Both CTranslate2 conversions, made before any timing and shared by every run."""
+    from tasks import models as kabar_models
+
+    for role, kind in (("translator", "marian"), ("summariser", "seq2seq")):
+        ref = kabar_models.resolve(str(models[role]))
+        kabar_models.engine(ref, kind, "ctranslate2", engines)
+
+
+# --- articles ------------------------------------------------------------------------
+
+
+def make_inbox(folder: Path, count: int) -> Path:
+    """`count` article pages: seed i % 5 with a title of its own, so each is a new article."""
+    if folder.is_dir() and len(list(folder.glob("*.txt"))) == count:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    from tasks.clean import clean_text
+
+    for number in range(count):
+        text = seeds[number % len(seeds)].read_text(encoding="utf-8")
+        title = clean_text(text).title
+        varied = text.replace(title, f"{title} (laporan {number + 1})", 1) if title else text
+        (folder / f"article-{number:03d}.txt").write_text(varied, encoding="utf-8")
+    os.utime(folder)
+    return folder
+
+
+# --- a Prefect server ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    prefect = Path(sys.executable).parent / "prefect"
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):
+                return server, url
+        except OSError:
+            time.sleep(1)
+    server.kill()
+    raise RuntimeError("the Prefect server did not start in 120 s")
+
+
+# --- one configuration, in its own process ----------------------------------------------
+
+
+class TreeMemory:
+    """The peak of (this process + every descendant)'s resident memory, sampled."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.every = every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            total = 0
+            for process in [self.me, *self.me.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_config(args) -> dict:
+    from flows.briefing import briefing
+
+    options = {
+        "inbox": str(args.inbox),
+        "output": str(args.output),
+        "translator": str(args.translator),
+        "summariser": str(args.summariser),
+        "backend": args.backend,
+        "runner": args.runner,
+        "workers": args.workers,
+    }
+    with TreeMemory() as memory:
+        started = time.perf_counter()
+        cold = briefing(**options)
+        cold_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = briefing(**options)
+        warm_seconds = time.perf_counter() - started
+    for report, expected in ((cold, "done"), (warm, "cached")):
+        states = {e["steps"]["summarise"] for e in report["articles"]}
+        assert states == {expected}, states
+    return {
+        "articles": len(cold["articles"]),
+        "seconds": round(cold_seconds, 1),
+        "warm_seconds": round(warm_seconds, 1),
+        "peak_mb": round(memory.peak / 2**20),
+    }
+
+
+def run_in_process(label, runner, backend, workers, threads, inbox, models, args, api) -> dict:
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=args.work))
+    (cache / "ctranslate2").symlink_to(args.work / "engines" / "ctranslate2")
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": api,
+        "KABAR_CACHE_DIR": str(cache),
+        "KABAR_GUARDS": "off",
+        "KABAR_SETTLE_SECONDS": "0",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    if threads:
+        env["KABAR_THREADS"] = str(threads)
+    command = [
+        sys.executable, __file__, "--worker", "--runner", runner, "--backend", backend,
+        "--inbox", str(inbox), "--output", str(cache / "out"),
+        "--translator", str(models["translator"]), "--summariser", str(models["summariser"]),
+        "--work", str(args.work),
+    ] + (["--workers", str(workers)] if workers else [])  # fmt: skip
+    try:
+        done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as error:
+        print(error.stderr[-3000:], file=sys.stderr)
+        raise
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row["label"] = label
+    row["per_minute"] = round(row["articles"] / row["seconds"] * 60, 1)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40])
+    parser.add_argument("--translation-tokens", type=int, default=40)
+    parser.add_argument("--summary-tokens", type=int, default=60)
+    parser.add_argument("--only", help="run only the configurations whose label has this")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    for hidden in ("--runner", "--backend", "--inbox", "--output", "--translator",
+                   "--summariser"):  # fmt: skip
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.work = args.work.resolve()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.worker:
+        print(json.dumps(run_config(args)))
+        return
+
+    models = build_models(args.work, args.translation_tokens, args.summary_tokens)
+    convert_once(models, args.work / "engines")
+    server, api = start_server(Path(tempfile.mkdtemp(prefix="prefect-home-", dir=args.work)))
+    rows = []
+    try:
+        for size in args.sizes:
+            inbox = make_inbox(args.work / f"inbox-{size}", size)
+            for label, runner, backend, workers, threads in CONFIGS:
+                if args.only and args.only not in label:
+                    continue
+                row = run_in_process(
+                    label, runner, backend, workers, threads, inbox, models, args, api
+                )
+                rows.append(row)
+                print(f"  {size} articles, {label}: {row['seconds']} s", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(
+        f"Machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores; "
+        f"translations {args.translation_tokens} tokens a sentence, summaries "
+        f"{args.summary_tokens} tokens; cold cache, then a warm re-run\n"
+    )
+    print("| articles | configuration | seconds | articles / min | s / article | "
+          "warm re-run (s) | peak memory (MB) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        per_article = r["seconds"] / r["articles"]
+        print(f"| {r['articles']} | {r['label']} | {r['seconds']} | {r['per_minute']} | "
+              f"{per_article:.2f} | {r['warm_seconds']} | {r['peak_mb']} |")  # fmt: skip
+    by = {(r["articles"], r["label"]): r for r in rows}
+    for size in args.sizes:
+        one = by.get((size, CONFIGS[1][0]))
+        two = by.get((size, CONFIGS[2][0]))
+        if one and two:
+            print(f"\n{size} articles: 2 workers = {one['seconds'] / two['seconds']:.2f}x "
+                  "1 worker of 1 thread.")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
