@@ -100,8 +100,7 @@ def score_all() -> list[dict]:
                 "kabar": prf(kabar["body"], gold["body"]),
                 "justext": prf(jus, gold["body"]),
                 "fields": {
-                    field: kabar[field] == gold[field]
-                    for field in ("title", "published", "author")
+                    field: kabar[field] == gold[field] for field in ("title", "published", "author")
                 },
                 "lost": lost_paragraphs(kabar["body"], gold["body"]),
             }

@@ -15,10 +15,11 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 from tasks.outlets import OutletRule, recognise_outlet
 
-CLEAN_VERSION = "2"  # bump when the output of clean_text changes for the same input
+CLEAN_VERSION = "3"  # bump when the output of clean_text changes for the same input
 
 
 @dataclass
@@ -70,6 +71,9 @@ _TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.]\d{2})?\s*(?P<zone>WITA|W
 _DATE_NUMERIC = re.compile(
     r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})[,\s|-]*(?:" + _TIME + r")?"
 )
+_DATE_ISO = re.compile(
+    r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ,]+(?:" + _TIME + r"))?"
+)
 _DATE_WORDS = re.compile(
     r"(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3,9})\.?\s+(?P<year>\d{4})[,\s|-]*(?:" + _TIME + r")?"
 )
@@ -77,7 +81,7 @@ _DATE_WORDS = re.compile(
 
 def parse_date(line: str) -> str | None:
     """The first date in an Indonesian date line, as ISO 8601 (with offset when a zone is given)."""
-    for pattern in (_DATE_WORDS, _DATE_NUMERIC):
+    for pattern in (_DATE_WORDS, _DATE_NUMERIC, _DATE_ISO):
         for m in pattern.finditer(line):
             month_text = m["month"]
             month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text.lower())
@@ -103,7 +107,9 @@ def parse_date(line: str) -> str | None:
 _BOILERPLATE = re.compile(
     r"""^(
         (baca|simak|lihat)\s+(juga|pula)\b.*
-      | baca\s+berita\s+tanpa\s+iklan.*
+      | baca\s+berita\s+(tanpa|dengan\s+sedikit)\s+iklan.*
+      | baca\s+(selengkapnya|berita\s+selengkapnya|artikel\s+selengkapnya).*
+      | [·•]?\s*bacaan\s+\d+\s+menit | \d+\s+menit\s+(baca|membaca)
       | advertisement | iklan | scroll\s+to\s+continue.* | loading\.*
       | (close|hide)\s+ads | a\s+a\s+a
       | bagikan(\s+artikel\s+ini.*)? | share(\s+this.*)? | komentar | oke
@@ -125,23 +131,56 @@ _TRAILER = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# "MOSKWA, KOMPAS.com - Kremlin ..." / "REPUBLIKA.CO.ID, MOSKOW -- ..."
-_DATELINE = re.compile(
-    r"^(?P<dateline>[A-Z][\w.'()/ ]{1,40}?,\s*[\w.'()/ ]{2,40}?)\s+(?:-{1,2}|–|—)\s+(?P<rest>\S.*)$"
+# Where a first paragraph's dateline ends: "MOSKWA, KOMPAS.com - ", "REPUBLIKA.CO.ID, MOSKOW -- ",
+# "Jakarta (ANTARA) - ", "JAKARTA – ", "10Berita -Wakil ...".
+_DATELINE_SEPARATOR = re.compile(r"\s(?:--|-|–|—)\s?(?=\S)")
+_DOMAIN = re.compile(r"\w\.(?:com|co|id|net|org)\b", re.IGNORECASE)
+# Editor initials closing an article: "(rds/has)", "[vm/ft]", "(Aljazeera/OL-1)", "[RWT]".
+_EDITOR_TAG = re.compile(
+    r"\s*(?:[(\[](?P<tag>[A-Za-z][\w.-]*(?:/[\w.-]+)+)[)\]]|\[(?P<initials>[A-Z]{2,5})\])\s*$"
 )
-# Editor initials closing an article: "(rds/has)", "[vm/ft]", "(Aljazeera/OL-1)".
-_EDITOR_TAG = re.compile(r"\s*[(\[](?P<tag>[A-Za-z][\w.-]*(?:/[\w.-]+)+)[)\]]\s*$")
-_SENTENCE_END = re.compile(r"""[.!?]["')\]]*$|[.!?]["')]?\s*[(\[][^)\]]*[)\]]$""")
+# A sentence ends with . ! ? or a colon that opens a list, before closing quotes or brackets.
+_SOLO_INITIALS = re.compile(r"^[(\[][a-z]{2,4}[)\]]$")  # "(rca)" alone closes an article
+_SENTENCE_END = re.compile(r"""[.!?:]["')\]]*$|[.!?]["')]?\s*[(\[][^)\]]*[)\]]$""")
+_STATEMENT_END = re.compile(r"""[.:]["')\]]*$""")  # headlines may end with ? or !, not with .
+_NUMBERED = re.compile(r"^\d{1,2}\.\s+\S")  # "1. Transjakarta lakukan ..." heads a list item
+# Photo credits on their own line: "- VIVA/M Ali Wafa", "AFP/Sergei GAPON", "- Istimewa",
+# "• ANTARA FOTO/Reno Esnir"; the line before one is its caption.
+_CREDIT = re.compile(
+    r"^[-–•]?\s*(?:(?:foto|sumber(?:\s+foto)?|dok\.?)\s*:?\s*)?"
+    r"(?:[\w.' ]{1,40}/[\w.' /-]{1,60}|istimewa|ist|dok\.?\s*pribadi)\.?$",
+    re.IGNORECASE,
+)
+# A caption with its credit glued on: "... gedung KPK. Foto/Jonathan Simanjuntak",
+# "... (Foto: Ari Saputra/detikcom)", "ilustrasi.(MI)".
+_GLUED_CREDIT = re.compile(
+    r"(?:[.\s](?:foto|sumber\s+foto)\s*[:/]\s*[\w .'/-]{2,60}|\((?:foto|dok)\s*:[^)]*\)"
+    r"|^ilustrasi\.?\s*\([^)]*\))$",
+    re.IGNORECASE,
+)
+# Links inside a paragraph: "(Baca: ...)", "(Baca juga: ...)"; and a closing
+# "Baca berita lengkapnya di tautan ini."
+_INLINE_LINK = re.compile(r"\s*\((?:baca|simak|lihat)(?:\s+juga)?\s*:[^)]*\)", re.IGNORECASE)
+_TRAILING_LINK = re.compile(
+    r"\s*\b(?:baca|simak)\s+(?:berita\s+|artikel\s+)?(?:selengkapnya|lengkapnya)\b[^.]*\.?$",
+    re.IGNORECASE,
+)
 _BYLINE_LABELLED = re.compile(
     r"(?:^|\|\s*)(?:penulis|pewarta|reporter|laporan\s+wartawan[^:]*?|oleh)\s*:?\s+(?P<name>[^|]+)",
     re.IGNORECASE,
 )
 _REP_RED = re.compile(r"^Rep\s*:\s*(?P<name>[^/]+?)\s*/\s*Red\s*:", re.IGNORECASE)
 _NAME_PIPE_SECTION = re.compile(r"^(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,4})\s*\|\s*\w+$")
+# A person's name alone on a line: two to four capitalised words.
+_PERSON = re.compile(r"^[A-Z][a-z'.-]+(?:\s+[A-Z][\w'.-]*){1,3}$")
+_READING_TIME = re.compile(
+    r"^[·•]?\s*(?:bacaan\s+\d+\s+menit|\d+\s+menit\s+(?:baca|membaca))$", re.I
+)
 _AGENCY_LINE = re.compile(r"^sumber\s*:?\s+(?P<agency>[A-Z][\w .&-]{1,40})$", re.IGNORECASE)
 _AGENCY_PREFIX = re.compile(r"^(?P<agency>VOA Indonesia|ANTARA|Antara|Reuters|AFP|AP)\s+-\s+\S")
 _FEED_ACCOUNT = re.compile(r"feeder|redaksi|admin|tim\s", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s)\]]+")
+_WORD = re.compile(r"[a-z]{4,}")
 
 
 def _words(line: str) -> int:
@@ -150,12 +189,16 @@ def _words(line: str) -> int:
 
 def _reads_like_prose(line: str) -> bool:
     """A body paragraph: ends like a sentence and is longer than a headline or caption.
-    A very long line is prose even unpunctuated (a transcript, a pasted wall of text)."""
-    return _words(line) >= 60 or (_words(line) >= 12 and bool(_SENTENCE_END.search(line)))
+    A long line is prose even unpunctuated (a list run into one line, a transcript)."""
+    return _words(line) >= 30 or (_words(line) >= 12 and bool(_SENTENCE_END.search(line)))
 
 
 def _headline_like(line: str) -> bool:
-    return 2 <= _words(line) <= 25 and not _SENTENCE_END.search(line)
+    return 2 <= _words(line) <= 25 and not _STATEMENT_END.search(line)
+
+
+def _is_caption(line: str) -> bool:
+    return bool(_CREDIT.match(line) or _GLUED_CREDIT.search(line))
 
 
 def _is_noise(line: str, rule: OutletRule | None) -> bool:
@@ -170,32 +213,74 @@ def _ends_body(line: str, rule: OutletRule | None) -> bool:
     return rule is not None and any(re.fullmatch(p, line, re.IGNORECASE) for p in rule.body_ends)
 
 
+@cache
+def _stopwords() -> frozenset[str]:
+    """Indonesian function words (jusText's list), which say nothing about a topic."""
+    import justext
+
+    return frozenset(justext.get_stoplist("Indonesian"))
+
+
+def _topic_words(line: str) -> set[str]:
+    return set(_WORD.findall(line.lower())) - _stopwords()
+
+
 # --- the cleaner ----------------------------------------------------------------
+
+
+def split_dateline(line: str) -> tuple[str, str] | None:
+    """(dateline, rest) when a paragraph opens with one: a short place or outlet name
+    ('MOSKWA, KOMPAS.com', 'Jakarta (ANTARA)', 'JAKARTA', 'VIVA') and a dash."""
+    separator = _DATELINE_SEPARATOR.search(line[:90])
+    if not separator:
+        return None
+    dateline, rest = line[: separator.start()].strip(), line[separator.end() :].strip()
+    words = dateline.split()
+    if not 1 <= len(words) <= 6 or re.search(r"[.!?]$|[.!?]\s", dateline):
+        return None
+    looks_like_one = (
+        "," in dateline
+        or "(" in dateline
+        or _DOMAIN.search(dateline)
+        or any(len(w) >= 3 and w.isupper() for w in words)
+        or (len(words) == 1 and (dateline[0].isupper() or dateline[0].isdigit()))
+    )
+    return (dateline, rest) if looks_like_one and _reads_like_prose(rest) else None
 
 
 def _body_start(lines: list[str]) -> int | None:
     """Index of the first article paragraph: a dateline, or else the first prose paragraph."""
     for i, line in enumerate(lines[:60]):
-        m = _DATELINE.match(line)
-        if m and parse_date(m["dateline"]) is None and _reads_like_prose(m["rest"]):
+        if split_dateline(line) and not _BOILERPLATE.match(line):
             return i
     for i, line in enumerate(lines):
-        if _reads_like_prose(line) and not _BOILERPLATE.match(line):
+        if _reads_like_prose(line) and not _BOILERPLATE.match(line) and not _is_caption(line):
             return i
     return None
 
 
 def _author_from(header: list[str]) -> str | None:
     for i, line in enumerate(header):
+        following = header[i + 1] if i + 1 < len(header) else ""
         if m := _REP_RED.match(line):
             return m["name"].strip()
         if line.lower() == "penulis" and i > 0:
             return header[i - 1].strip()
         if m := _BYLINE_LABELLED.search(line):
             name = m["name"].strip(" ,;-")
+            # "Laporan Wartawan TribunJakarta.com, Gerald Leonardo Agustino"
+            if "," in name and _DOMAIN.search(name.split(",")[0]):
+                name = name.split(",", 1)[1].strip()
             return None if _FEED_ACCOUNT.search(name) else name
         if (m := _NAME_PIPE_SECTION.match(line)) and parse_date(line) is None:
             return m["name"].strip()
+        # A name alone just above the date or the reading time, printed once (titles repeat).
+        if (
+            _PERSON.match(line)
+            and header.count(line) == 1
+            and (parse_date(following) or _READING_TIME.match(following))
+        ):
+            return line
     return None
 
 
@@ -206,6 +291,7 @@ def _title_from(header: list[str], author: str | None) -> str:
         for line in header
         if _headline_like(line)
         and not _is_noise(line, None)
+        and not _is_caption(line)
         and parse_date(line) is None
         and line != author
         and not _REP_RED.match(line)
@@ -218,6 +304,41 @@ def _title_from(header: list[str], author: str | None) -> str:
         if header.count(line) > 1:
             return line
     return candidates[0] if candidates else ""
+
+
+def _next_kept(lines: list[str], index: int, rule: OutletRule | None) -> str | None:
+    """The next line after `index` that is not page noise."""
+    for line in lines[index + 1 :]:
+        if not _is_noise(line, rule):
+            return line
+    return None
+
+
+def _is_subhead(line: str, following: str | None) -> bool:
+    """A heading of the article's own (kept) rather than a headline of another article
+    placed in it (dropped): it numbers a list item, opens a list ('Berikut ...'), or
+    shares its topic words with the paragraph it heads."""
+    if following is not None and _is_caption(following):
+        return False  # a caption: the line under it credits the photo
+    if line.isupper():
+        return False  # 'VIDEO ...', 'BACA JUGA ...': widgets shout
+    if _NUMBERED.match(line) or line.lower().startswith("berikut "):
+        return True
+    return (
+        following is not None
+        and _reads_like_prose(following)
+        and len(_topic_words(line) & _topic_words(following)) >= 2
+    )
+
+
+def _preferred_url(lines: list[str], title: str) -> str | None:
+    """The page's own link: a URL whose path carries the title's words, else the first."""
+    urls = [m.group(0) for line in lines for m in _URL.finditer(line)]
+    title_words = _topic_words(title)
+    for url in urls:
+        if len(title_words & set(_WORD.findall(url.lower()))) >= 2:
+            return url
+    return urls[0] if urls else None
 
 
 def clean_text(text: str) -> Article:
@@ -242,37 +363,45 @@ def clean_text(text: str) -> Article:
     article.author = _author_from(header)
     article.title = _title_from(header, article.author)
 
+    body_lines = lines[start:]
+    if dated := split_dateline(body_lines[0]):
+        article.dateline, body_lines[0] = dated
+        article.published = article.published or parse_date(article.dateline)
+    article.body = _body_paragraphs(body_lines, rule, article)
+    article.url = _preferred_url(lines, article.title)
+    article.removed_lines = len(lines) - len(article.body) - (1 if article.title else 0)
+    return article
+
+
+def _body_paragraphs(lines: list[str], rule: OutletRule | None, article: Article) -> list[str]:
+    """The article's paragraphs, from its first line to the first line that ends it."""
     body: list[str] = []
     seen: set[str] = set()
-    for index, line in enumerate(lines[start:]):
-        if index == 0 and (m := _DATELINE.match(line)):
-            article.dateline = m["dateline"].strip()
-            line = m["rest"]
+    for index, line in enumerate(lines):
         if m := _AGENCY_LINE.match(line):
             article.agency = article.agency or m["agency"].strip()
-        if _ends_body(line, rule):
+        if _ends_body(line, rule) or (body and _SOLO_INITIALS.match(line)):
             break
-        if _is_noise(line, rule) or line == article.title:
+        if _is_noise(line, rule) or line == article.title or _is_caption(line):
             continue
-        if not _reads_like_prose(line) and not (body and _SENTENCE_END.search(line)):
-            continue  # a headline, caption or widget placed inside the article
+        line = _TRAILING_LINK.sub("", _INLINE_LINK.sub("", line)).strip()
         tag = _EDITOR_TAG.search(line)
         if tag:
             line = line[: tag.start()].rstrip()
-            source = tag["tag"].split("/")[0]
+            source = (tag["tag"] or "").split("/")[0]
             # "(Aljazeera/OL-1)": the first part names the source when it is a word, not initials.
             if article.agency is None and len(source) > 3 and source[0].isupper():
                 article.agency = source
+        if not line:
+            if tag:
+                break
+            continue
+        if not _reads_like_prose(line) and not (body and _SENTENCE_END.search(line)):
+            if not _is_subhead(line, _next_kept(lines, index, rule)):
+                continue  # a headline, caption or widget placed inside the article
         if line not in seen:  # a paragraph printed twice is kept once
             seen.add(line)
             body.append(line)
         if tag:
             break  # editor initials close the article
-
-    article.body = body
-    for line in lines:
-        if url := _URL.search(line):
-            article.url = url.group(0)
-            break
-    article.removed_lines = len(lines) - len(body) - (1 if article.title else 0)
-    return article
+    return body
