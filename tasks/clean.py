@@ -110,7 +110,7 @@ _BOILERPLATE = re.compile(
       | baca\s+berita\s+(tanpa|dengan\s+sedikit)\s+iklan.*
       | baca\s+(selengkapnya|berita\s+selengkapnya|artikel\s+selengkapnya).*
       | [·•]?\s*bacaan\s+\d+\s+menit | \d+\s+menit\s+(baca|membaca)
-      | advertisement | iklan | scroll\s+to\s+continue.* | loading\.*
+      | advertisement | iklan | scroll\s+to\s+continue.* | loading(\.*|…)
       | (close|hide)\s+ads | a\s+a\s+a
       | bagikan(\s+artikel\s+ini.*)? | share(\s+this.*)? | komentar | oke
       | login\b.* | masuk\b.* | daftar\b.* | ikuti\s+(kami|berita).* | follow\s+us.*
@@ -121,13 +121,21 @@ _BOILERPLATE = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "Ikuti WhatsApp channel ...", "Mari bergabung di Grup Telegram ...", "Pastikan kamu sudah
+# install aplikasi WhatsApp ya.": promotions of the outlet's channels, often over several lines.
+_CHANNEL = re.compile(r"\b(whatsapp|telegram|google\s+news)\b", re.IGNORECASE)
+_PROMO_VERB = re.compile(
+    r"\b(ikuti|gabung|bergabung|klik|saluran|install|unduh|download|follow|simak|cek)\b",
+    re.IGNORECASE,
+)
+
 # Lines after which the rest of the page is not the article.
 _TRAILER = re.compile(
     r"""^(
         (terkini|berita|artikel)\s+(lainnya|terkait|terkini|populer|pilihan|rekomendasi)\b.*
       | (berita\s+)?populer | terpopuler | rekomendasi(\s+untuk\s+anda)?
       | disclaimer\s*:.* | komentar\s+yang\s+tampil.*
-      | sumber\s*:.* | halaman\s*:.* | video\s+rekomendasi
+      | sumber\s*:.* | halaman\s*:? | video\s+rekomendasi
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -171,6 +179,13 @@ _BYLINE_LABELLED = re.compile(
 )
 _REP_RED = re.compile(r"^Rep\s*:\s*(?P<name>[^/]+?)\s*/\s*Red\s*:", re.IGNORECASE)
 _NAME_PIPE_SECTION = re.compile(r"^(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,4})\s*\|\s*\w+$")
+# "LAPORAN: ANGGA ULUNG TRANGGANA SELASA, 11 AGUSTUS 2020": the name runs into the weekday.
+_LAPORAN_FUSED = re.compile(
+    r"^laporan\s*:\s*(?P<name>.+?)\s+(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad)\b",
+    re.IGNORECASE,
+)
+# "Dimas Andhika Fikri, Jurnalis-Selasa, 11 Agustus 2020 |11:30 WIB"
+_JURNALIS = re.compile(r"^(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,4}),\s*Jurnalis\s*-")
 # A person's name alone on a line: two to four capitalised words.
 _PERSON = re.compile(r"^[A-Z][a-z'.-]+(?:\s+[A-Z][\w'.-]*){1,3}$")
 _READING_TIME = re.compile(
@@ -201,9 +216,15 @@ def _is_caption(line: str) -> bool:
     return bool(_CREDIT.match(line) or _GLUED_CREDIT.search(line))
 
 
+def _is_promo(line: str) -> bool:
+    return bool(_CHANNEL.search(line) and _PROMO_VERB.search(line))
+
+
 def _is_noise(line: str, rule: OutletRule | None) -> bool:
-    return bool(_BOILERPLATE.match(line)) or (
-        rule is not None and any(re.fullmatch(p, line, re.IGNORECASE) for p in rule.body_ends)
+    return (
+        bool(_BOILERPLATE.match(line))
+        or _is_promo(line)
+        or (rule is not None and any(re.fullmatch(p, line, re.IGNORECASE) for p in rule.body_ends))
     )
 
 
@@ -226,6 +247,34 @@ def _topic_words(line: str) -> set[str]:
 
 
 # --- the cleaner ----------------------------------------------------------------
+
+
+_CONTINUATION = re.compile(r"^[,.;:)\]!?]")
+_OPEN_END = re.compile(r"""[^.!?:"')\]]$""")
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    """Put back together what a copied link split over lines: 'kepada' / 'Kompas.com' /
+    ', Senin (4/3).' is one sentence, 'DEPOK, KOMPAS.com' / '– Kecelakaan ...' one paragraph.
+    Only consecutive lines are joined; a blank line always separates paragraphs."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        previous = out[-1] if out else ""
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not previous or not line:
+            out.append(line)
+        elif _CONTINUATION.match(line):
+            out[-1] = previous + line
+        elif re.match(r"^(?:--|-|–|—)\s", line) and _words(previous) <= 4:
+            out[-1] = f"{previous} {line}"  # a dateline broken before its dash
+        elif _OPEN_END.search(previous) and (
+            line[0].islower()
+            or (_words(line) <= 3 and _CONTINUATION.match(following) and _words(previous) >= 5)
+        ):
+            out[-1] = f"{previous} {line}"  # the link's text, or the sentence going on
+        else:
+            out.append(line)
+    return out
 
 
 def split_dateline(line: str) -> tuple[str, str] | None:
@@ -264,6 +313,9 @@ def _author_from(header: list[str]) -> str | None:
         following = header[i + 1] if i + 1 < len(header) else ""
         if m := _REP_RED.match(line):
             return m["name"].strip()
+        if m := _LAPORAN_FUSED.match(line) or _JURNALIS.match(line):
+            name = m["name"].strip()
+            return name.title() if name.isupper() else name
         if line.lower() == "penulis" and i > 0:
             return header[i - 1].strip()
         if m := _BYLINE_LABELLED.search(line):
@@ -344,7 +396,7 @@ def _preferred_url(lines: list[str], title: str) -> str | None:
 def clean_text(text: str) -> Article:
     """The article in a page's plain text. Never raises on odd text; the body may be empty."""
     text = normalise(text)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = _rejoin([" ".join(line.split()) for line in text.split("\n")])
     lines = [line for line in lines if line]
     rule = recognise_outlet(text)
     article = Article(outlet=rule.name if rule else None)
@@ -360,7 +412,10 @@ def clean_text(text: str) -> Article:
             article.published = parse_date(line)
         if m := _AGENCY_LINE.match(line) or _AGENCY_PREFIX.match(line):
             article.agency = article.agency or m["agency"].strip()
-    article.author = _author_from(header)
+    # Some outlets print 'Penulis: A | Editor: B' under the article instead of above it.
+    article.author = _author_from(header) or _author_from(
+        [line for line in lines[start:] if _words(line) <= 12 and not _reads_like_prose(line)]
+    )
     article.title = _title_from(header, article.author)
 
     body_lines = lines[start:]
@@ -382,6 +437,8 @@ def _body_paragraphs(lines: list[str], rule: OutletRule | None, article: Article
             article.agency = article.agency or m["agency"].strip()
         if _ends_body(line, rule) or (body and _SOLO_INITIALS.match(line)):
             break
+        if body and _words(line) <= 8 and parse_date(line):
+            break  # a date line after the article: a list of other articles begins
         if _is_noise(line, rule) or line == article.title or _is_caption(line):
             continue
         line = _TRAILING_LINK.sub("", _INLINE_LINK.sub("", line)).strip()

@@ -24,7 +24,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 OUTLETS: tuple[OutletRule, ...] = (
-    OutletRule("Kompas.com", _rx(r"\bKOMPAS\.com\b"), ("Halaman:.*", "Video rekomendasi")),
+    OutletRule("Kompas.com", _rx(r"\bKOMPAS\.com\b"), ("Halaman:?", "Video rekomendasi")),
     OutletRule("Republika", _rx(r"\bREPUBLIKA\.CO\.ID\b"), ()),
     OutletRule("Media Indonesia", _rx(r"\bmediaindonesia\.com\b|\bE-Paper Media Indonesia\b")),
     OutletRule("Elshinta", _rx(r"^Elshinta$|\bElshinta\.com\b")),
