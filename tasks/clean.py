@@ -111,7 +111,7 @@ _BOILERPLATE = re.compile(
       | baca\s+(selengkapnya|berita\s+selengkapnya|artikel\s+selengkapnya).*
       | [·•]?\s*bacaan\s+\d+\s+menit | \d+\s+menit\s+(baca|membaca)
       | advertisement | iklan | scroll\s+to\s+continue.* | loading(\.*|…)
-      | (close|hide)\s+ads | a\s+a\s+a
+      | (close|hide)\s+ads | a\s+a\s+a(\s+pengaturan\s+font)? | pengaturan\s+font
       | bagikan(\s+artikel\s+ini.*)? | share(\s+this.*)? | komentar | oke
       | login\b.* | masuk\b.* | daftar\b.* | ikuti\s+(kami|berita).* | follow\s+us.*
       | halaman:?(\s*\d+)* | video\s+(rekomendasi|lainnya)
@@ -140,8 +140,8 @@ _TRAILER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Where a first paragraph's dateline ends: "MOSKWA, KOMPAS.com - ", "REPUBLIKA.CO.ID, MOSKOW -- ",
-# "Jakarta (ANTARA) - ", "JAKARTA – ", "10Berita -Wakil ...".
-_DATELINE_SEPARATOR = re.compile(r"\s(?:--|-|–|—)\s?(?=\S)")
+# "Jakarta (ANTARA) - ", "JAKARTA – ", "10Berita -Wakil ...", "VOInews, Jakarta : ...".
+_DATELINE_SEPARATOR = re.compile(r"\s(?:--|-|–|—)\s?(?=\S)|\s:\s(?=\S)")
 _DOMAIN = re.compile(r"\w\.(?:com|co|id|net|org)\b", re.IGNORECASE)
 # Editor initials closing an article: "(rds/has)", "[vm/ft]", "(Aljazeera/OL-1)", "[RWT]".
 _EDITOR_TAG = re.compile(
@@ -149,6 +149,9 @@ _EDITOR_TAG = re.compile(
 )
 # A sentence ends with . ! ? or a colon that opens a list, before closing quotes or brackets.
 _SOLO_INITIALS = re.compile(r"^[(\[][a-z]{2,4}[)\]]$")  # "(rca)" alone closes an article
+_GLUED_INITIALS = re.compile(r"(?<=[.!?\"'])\s*\((?P<initials>[a-z]{2,4})\)$")  # "tersebut.(afr)"
+# "(Susi Fatimah)" alone after the article: Okezone's writer.
+_BRACKETED_NAME = re.compile(r"^\((?P<name>[A-Z][a-z'.-]+(?:\s+[A-Z][\w'.-]*){1,3})\)$")
 _SENTENCE_END = re.compile(r"""[.!?:]["')\]]*$|[.!?]["')]?\s*[(\[][^)\]]*[)\]]$""")
 _STATEMENT_END = re.compile(r"""[.:]["')\]]*$""")  # headlines may end with ? or !, not with .
 _NUMBERED = re.compile(r"^\d{1,2}\.\s+\S")  # "1. Transjakarta lakukan ..." heads a list item
@@ -294,7 +297,8 @@ def split_dateline(line: str) -> tuple[str, str] | None:
         or any(len(w) >= 3 and w.isupper() for w in words)
         or (len(words) == 1 and (dateline[0].isupper() or dateline[0].isdigit()))
     )
-    return (dateline, rest) if looks_like_one and _reads_like_prose(rest) else None
+    opens_article = _reads_like_prose(rest) or (_words(rest) >= 6 and _SENTENCE_END.search(rest))
+    return (dateline, rest) if looks_like_one and opens_article else None
 
 
 def _body_start(lines: list[str]) -> int | None:
@@ -336,8 +340,17 @@ def _author_from(header: list[str]) -> str | None:
     return None
 
 
-def _title_from(header: list[str], author: str | None) -> str:
-    """The headline: a line printed more than once, else the first headline-like line."""
+def _bracketed_name(lines: list[str]) -> str | None:
+    for line in lines:
+        if m := _BRACKETED_NAME.match(line):
+            return m["name"]
+    return None
+
+
+def _title_from(header: list[str], author: str | None, lead: str = "") -> str:
+    """The headline: a line printed more than once, else the first headline-like line; in
+    both cases one that shares a topic word with the article's opening first (a sidebar's
+    headline or a banner shares none)."""
     candidates = [
         line
         for line in header
@@ -352,10 +365,21 @@ def _title_from(header: list[str], author: str | None) -> str:
         and line.lower() not in {"penulis", "editor"}
         and _words(line) >= 4
     ]
-    for line in candidates:
-        if header.count(line) > 1:
+    if not candidates:
+        return ""
+    lead_words = _topic_words(lead)
+
+    def about_the_article(line: str) -> bool:
+        return bool(_topic_words(line) & lead_words)
+
+    repeated = [line for line in candidates if header.count(line) > 1]
+    for line in repeated:
+        if about_the_article(line):
             return line
-    return candidates[0] if candidates else ""
+    for line in candidates:  # a standfirst runs longer than a headline
+        if _words(line) <= 18 and about_the_article(line):
+            return line
+    return (repeated or candidates)[0]
 
 
 def _next_kept(lines: list[str], index: int, rule: OutletRule | None) -> str | None:
@@ -407,16 +431,15 @@ def clean_text(text: str) -> Article:
         return article
     header = lines[:start]
 
-    for line in header:
+    for line in reversed(header):  # the date nearest the article, not a sidebar's
         if article.published is None:
             article.published = parse_date(line)
         if m := _AGENCY_LINE.match(line) or _AGENCY_PREFIX.match(line):
             article.agency = article.agency or m["agency"].strip()
     # Some outlets print 'Penulis: A | Editor: B' under the article instead of above it.
-    article.author = _author_from(header) or _author_from(
-        [line for line in lines[start:] if _words(line) <= 12 and not _reads_like_prose(line)]
-    )
-    article.title = _title_from(header, article.author)
+    trailer = [line for line in lines[start:] if _words(line) <= 12 and not _reads_like_prose(line)]
+    article.author = _author_from(header) or _author_from(trailer) or _bracketed_name(trailer)
+    article.title = _title_from(header, article.author, " ".join(lines[start : start + 2]))
 
     body_lines = lines[start:]
     if dated := split_dateline(body_lines[0]):
@@ -442,10 +465,10 @@ def _body_paragraphs(lines: list[str], rule: OutletRule | None, article: Article
         if _is_noise(line, rule) or line == article.title or _is_caption(line):
             continue
         line = _TRAILING_LINK.sub("", _INLINE_LINK.sub("", line)).strip()
-        tag = _EDITOR_TAG.search(line)
+        tag = _EDITOR_TAG.search(line) or _GLUED_INITIALS.search(line)
         if tag:
             line = line[: tag.start()].rstrip()
-            source = (tag["tag"] or "").split("/")[0]
+            source = (tag.groupdict().get("tag") or "").split("/")[0]
             # "(Aljazeera/OL-1)": the first part names the source when it is a word, not initials.
             if article.agency is None and len(source) > 3 and source[0].isupper():
                 article.agency = source
@@ -453,7 +476,12 @@ def _body_paragraphs(lines: list[str], rule: OutletRule | None, article: Article
             if tag:
                 break
             continue
-        if not _reads_like_prose(line) and not (body and _SENTENCE_END.search(line)):
+        opening = index == 0  # the paragraph the article starts at, however short
+        if (
+            not opening
+            and not _reads_like_prose(line)
+            and not (body and _SENTENCE_END.search(line))
+        ):
             if not _is_subhead(line, _next_kept(lines, index, rule)):
                 continue  # a headline, caption or widget placed inside the article
         if line not in seen:  # a paragraph printed twice is kept once
