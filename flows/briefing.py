@@ -5,6 +5,7 @@ and a changed summariser reuses every translation. An article whose step fails
 is reported with its reason; the others still finish.
 """
 
+import queue
 import re
 import time
 from dataclasses import asdict
@@ -13,7 +14,6 @@ from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.futures import as_completed
 
 from flows import runners, steps
 from flows.article import STEPS, ArticleJob, RunSettings, new_entry
@@ -175,7 +175,9 @@ def briefing(
 def _run_steps(jobs: list[ArticleJob], run_steps: dict, pool, logger) -> None:
     """Every article's steps, each submitted as soon as the one before it is done; each
     article's files are written as soon as its last step is."""
-    pending = {}
+    pending: dict = {}
+    done: queue.SimpleQueue = queue.SimpleQueue()  # futures, in the order they finish
+    finished: list[ArticleJob] = []
 
     def submit(job: ArticleJob, step_and_parameters: tuple[str, dict] | None) -> None:
         if step_and_parameters is None:  # done with this article: its files now, not later
@@ -185,16 +187,17 @@ def _run_steps(jobs: list[ArticleJob], run_steps: dict, pool, logger) -> None:
             logger.info("[%d/%d] %s: %s", len(finished), len(jobs), job.article_id, states)
             return
         step, parameters = step_and_parameters
-        pending[pool.submit(run_steps[step], parameters)] = (job, step)
+        future = pool.submit(run_steps[step], parameters)
+        pending[future] = (job, step)
+        future.add_done_callback(done.put)
 
-    finished: list[ArticleJob] = []
     for job in jobs:
         submit(job, job.first_step())
     while pending:
-        for future in as_completed(list(pending)):
-            job, step = pending.pop(future)
-            future.wait()  # done already; this fetches its final state
-            submit(job, job.record(step, future.state))
+        future = done.get()
+        job, step = pending.pop(future)
+        future.wait()  # done already; this fetches its final state
+        submit(job, job.record(step, future.state))
 
 
 def _models_used(entries: list[dict], translator: dict, summariser: dict | None) -> list[str]:
