@@ -156,8 +156,9 @@ def briefing(
             first_with[source.content_hash] = job.entry
 
     run_steps = {name: steps.configured(getattr(steps, name), cache_dir, refresh) for name in STEPS}
-    with runners.task_runner(runner_name, runners.dask_address(dask_address), workers) as pool:
-        _run_steps(jobs, run_steps, pool, logger)
+    pool = runners.StepRunner(runner_name, runners.dask_address(dask_address), workers)
+    with pool:
+        _run_steps(jobs, run_steps, pool, cache_dir if not refresh else None, logger)
 
     try:
         digest = publish_digest(output_path, entries)
@@ -169,12 +170,17 @@ def briefing(
         "digest": str(digest),
         "waiting": [str(p) for p in waiting],
         "models_used": _models_used(entries, translator_ref, summariser_ref),
+        # With runner 'dask': whether any step needed the cluster (a cached re-run does not).
+        "cluster_used": pool.started_a_cluster,
     }
 
 
-def _run_steps(jobs: list[ArticleJob], run_steps: dict, pool, logger) -> None:
+def _run_steps(
+    jobs: list[ArticleJob], run_steps: dict, pool: runners.StepRunner, cache: Path | None, logger
+) -> None:
     """Every article's steps, each submitted as soon as the one before it is done; each
-    article's files are written as soon as its last step is."""
+    article's files are written as soon as its last step is. Cleaning, and steps already
+    in `cache`, stay in this process (see runners.StepRunner)."""
     pending: dict = {}
     done: queue.SimpleQueue = queue.SimpleQueue()  # futures, in the order they finish
     finished: list[ArticleJob] = []
@@ -187,7 +193,8 @@ def _run_steps(jobs: list[ArticleJob], run_steps: dict, pool, logger) -> None:
             logger.info("[%d/%d] %s: %s", len(finished), len(jobs), job.article_id, states)
             return
         step, parameters = step_and_parameters
-        future = pool.submit(run_steps[step], parameters)
+        cached = cache is not None and (cache / steps.cache_key(step, parameters)).is_file()
+        future = pool.submit(run_steps[step], parameters, needs_work=step != "clean" and not cached)
         pending[future] = (job, step)
         future.add_done_callback(done.put)
 

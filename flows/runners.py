@@ -72,12 +72,48 @@ def local_cluster_options(workers: int) -> dict:
 _PASSED_ON = ("KABAR_DEVICE", "KABAR_BATCH_TOKENS", "HF_HUB_OFFLINE", "HF_HOME", "OMP_WAIT_POLICY")
 
 
-def task_runner(name: str, address: str | None = None, workers: int | None = None) -> TaskRunner:
-    """A Prefect task runner for `name`; use it as a context manager."""
-    if name == "thread":
+class StepRunner:
+    """Runs each step in this process's threads, or on Dask.
+
+    With `dask`, a step goes to the cluster only when it has work to do. Cleaning a page, or
+    a step whose result is already in the cache, runs here, so a re-run of cached articles
+    starts no cluster and loads no model anywhere. The cluster is started on the first step
+    that needs it.
+    Use it as a context manager.
+    """
+
+    def __init__(self, name: str, address: str | None = None, workers: int | None = None):
         # Two threads: one runs a model step while the other does bookkeeping or cleans;
         # model steps themselves take turns (flows/steps.py).
-        return ThreadPoolTaskRunner(max_workers=2)
+        self._local = ThreadPoolTaskRunner(max_workers=2)
+        self._name, self._address, self._workers = name, address, workers
+        self._cluster = None
+
+    def __enter__(self) -> StepRunner:
+        self._local.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._cluster is not None:
+                self._cluster.__exit__(*exc)
+        finally:
+            self._local.__exit__(*exc)
+
+    @property
+    def started_a_cluster(self) -> bool:
+        return self._cluster is not None
+
+    def submit(self, task, parameters: dict, needs_work: bool = True):
+        if self._name == "thread" or not needs_work:
+            return self._local.submit(task, parameters)
+        if self._cluster is None:
+            self._cluster = dask_runner(self._address, self._workers).__enter__()
+        return self._cluster.submit(task, parameters)
+
+
+def dask_runner(address: str | None = None, workers: int | None = None) -> TaskRunner:
+    """prefect-dask's runner on the cluster at `address`, or on a new local cluster."""
     from prefect_dask import DaskTaskRunner
 
     # Dask's own INFO lines (workers starting and closing) would drown the run's log.

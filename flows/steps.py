@@ -77,6 +77,20 @@ def summarise_key(translation: dict, summariser: dict | None, settings: dict, me
     )
 
 
+def cache_key(step: str, parameters: dict) -> str:
+    """The cache key of `step` run with `parameters` (the flow checks it before a run too)."""
+    if step == "clean":
+        return clean_key(parameters["text"])
+    if step == "translate":
+        return translate_key(
+            parameters["article"], parameters["translator"], parameters["settings"]
+        )
+    return summarise_key(
+        parameters["translation"], parameters["summariser"], parameters["settings"],
+        parameters["meta"],
+    )  # fmt: skip
+
+
 # The plain functions are module attributes of their own, so that Dask workers import
 # them by name instead of receiving a pickled copy (the task objects hold their names).
 
@@ -121,21 +135,19 @@ STORED = {"persist_result": True, "result_serializer": "json", **RETRIES}
 clean = task(
     clean_step,
     name="clean",
-    cache_key_fn=lambda _, p: clean_key(p["text"]),
+    cache_key_fn=lambda _, p: cache_key("clean", p),
     **STORED,
 )
 translate = task(
     translate_step,
     name="translate",
-    cache_key_fn=lambda _, p: translate_key(p["article"], p["translator"], p["settings"]),
+    cache_key_fn=lambda _, p: cache_key("translate", p),
     **STORED,
 )
 summarise = task(
     summarise_step,
     name="summarise",
-    cache_key_fn=lambda _, p: summarise_key(
-        p["translation"], p["summariser"], p["settings"], p["meta"]
-    ),
+    cache_key_fn=lambda _, p: cache_key("summarise", p),
     **STORED,
 )
 

@@ -51,6 +51,7 @@ def test_two_workers_share_the_articles_and_load_each_model_once(cluster, tiny_m
     first = briefing(**options)
     for step in ("clean", "translate", "summarise"):
         assert states(first, step) == ["done"] * 5
+    assert first["cluster_used"]
     assert all((Path(e["brief_path"])).is_file() for e in first["articles"])
 
     reads = client.run(_model_reads)  # worker address -> its model reads
@@ -64,7 +65,7 @@ def test_two_workers_share_the_articles_and_load_each_model_once(cluster, tiny_m
     second = briefing(**options)  # the cache is shared: every step is a hit
     for step in ("clean", "translate", "summarise"):
         assert states(second, step) == ["cached"] * 5
-    assert second["models_used"] == []
+    assert second["models_used"] == [] and not second["cluster_used"]  # cache read here
     assert client.run(_model_reads) == reads  # and nothing was read again
 
 
