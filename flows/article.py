@@ -12,7 +12,6 @@ from pathlib import Path
 
 from prefect.states import State
 
-from flows import steps
 from tasks import models
 from tasks.brief import (
     brief_markdown,
@@ -75,6 +74,7 @@ class ArticleJob:
         self.translation: dict | None = None
         self.summary: dict | None = None
         self.meta: dict | None = None
+        self.cache_keys: dict[str, str] = {}  # step -> the cache key it ran under
 
     @property
     def article_id(self) -> str:
@@ -156,12 +156,6 @@ class ArticleJob:
             {role: {"name": m["name"], "fingerprint": m.get("fingerprint", "-")}
              for role, m in credits.items()},
         )  # fmt: skip
-        # The cache entries this brief came from: `kabar prune` keeps them.
-        keys = [
-            steps.clean_key(self.source.text),
-            steps.translate_key(self.article, run.translator, run.translation_settings),
-            steps.summarise_key(self.translation, run.summariser, run.summary_settings, self.meta),
-        ]
         folder = run.output / self.article_id
         try:
             publish_article(
@@ -170,7 +164,8 @@ class ArticleJob:
                     "steps.json": {
                         "source_file": self.source.path,
                         "steps": self.entry["steps"],
-                        "cache_keys": keys,
+                        # The cache entries this brief came from: `kabar prune` keeps them.
+                        "cache_keys": [self.cache_keys[step] for step in STEPS],
                     },
                     "article.json": self.article,
                     "translation.json": self.translation,

@@ -193,7 +193,8 @@ def _run_steps(
             logger.info("[%d/%d] %s: %s", len(finished), len(jobs), job.article_id, states)
             return
         step, parameters = step_and_parameters
-        cached = cache is not None and (cache / steps.cache_key(step, parameters)).is_file()
+        key = job.cache_keys[step] = steps.cache_key(step, parameters)
+        cached = cache is not None and (cache / key).is_file()
         future = pool.submit(run_steps[step], parameters, needs_work=step != "clean" and not cached)
         pending[future] = (job, step)
         future.add_done_callback(done.put)
