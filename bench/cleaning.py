@@ -61,7 +61,7 @@ def page_text(gold: dict) -> str:
 
 
 def kabar_body(text: str) -> dict:
-    from tasks.clean import clean_text
+    from kabar.tasks.clean import clean_text
 
     return clean_text(text).to_dict()
 

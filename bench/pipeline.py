@@ -94,7 +94,7 @@ def build_models(work: Path, translation_tokens: int, summary_tokens: int) -> di
 
 def convert_once(models: dict, engines: Path) -> None:
     """Both CTranslate2 conversions, made before any timing and shared by every run."""
-    from tasks import models as kabar_models
+    from kabar.tasks import models as kabar_models
 
     for role, kind in (("translator", "marian"), ("summariser", "seq2seq")):
         ref = kabar_models.resolve(str(models[role]))
@@ -111,7 +111,7 @@ def make_inbox(folder: Path, count: int) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
-    from tasks.clean import clean_text
+    from kabar.tasks.clean import clean_text
 
     for number in range(count):
         text = seeds[number % len(seeds)].read_text(encoding="utf-8")
@@ -195,7 +195,7 @@ class TreeMemory:
 
 
 def run_config(args) -> dict:
-    from flows.briefing import briefing
+    from kabar.flows.briefing import briefing
 
     options = {
         "inbox": str(args.inbox),

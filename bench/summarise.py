@@ -92,8 +92,8 @@ def article_of(count_tokens, tokens: int) -> dict:
 
 
 def run_config(backend: str, beams: int, args) -> dict:
-    from tasks import models
-    from tasks.summarise import Seq2SeqSummariser, SummarySettings, summarise_article
+    from kabar.tasks import models
+    from kabar.tasks.summarise import Seq2SeqSummariser, SummarySettings, summarise_article
 
     ref = models.resolve(str(build_model(args.work)))
     engine = models.engine(ref, "seq2seq", backend, args.work / "cache")

@@ -88,7 +88,7 @@ def build_model(work: Path) -> Path:
 
 
 def seed_articles() -> list[dict]:
-    from tasks.clean import clean_text
+    from kabar.tasks.clean import clean_text
 
     return [
         clean_text(p.read_text(encoding="utf-8")).to_dict()
@@ -97,7 +97,7 @@ def seed_articles() -> list[dict]:
 
 
 def seed_units(articles: list[dict]) -> list[str]:
-    from tasks.sentences import split_sentences
+    from kabar.tasks.sentences import split_sentences
 
     return [
         unit
@@ -111,9 +111,9 @@ def run_config(
     engine: str, beams: int, model: Path, work: Path, out_tokens: int, repeats: int
 ) -> dict:
     """One configuration, in this process: best time of `repeats` after a warm-up."""
-    from tasks import models
-    from tasks.engines import Decoding
-    from tasks.translate import BatchTranslator, TranslationSettings, translate_article
+    from kabar.tasks import models
+    from kabar.tasks.engines import Decoding
+    from kabar.tasks.translate import BatchTranslator, TranslationSettings, translate_article
 
     articles = seed_articles()
     units = seed_units(articles)

@@ -12,16 +12,16 @@ from pathlib import Path
 
 from prefect.states import State
 
-from tasks import models
-from tasks.brief import (
+from kabar.tasks import models
+from kabar.tasks.brief import (
     brief_markdown,
     compose_brief,
     describe_translation_flag,
     translation_markdown,
 )
-from tasks.ingest import SourceFile
-from tasks.publish import explain_write_error, publish_article
-from tasks.summarise import LEAD
+from kabar.tasks.ingest import SourceFile
+from kabar.tasks.publish import explain_write_error, publish_article
+from kabar.tasks.summarise import LEAD
 
 STEPS = ("clean", "translate", "summarise")
 

@@ -15,15 +15,20 @@ from typing import Literal
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows import runners, steps
-from flows.article import STEPS, ArticleJob, RunSettings, new_entry
-from tasks import models, settings
-from tasks.brief import brief_markdown
-from tasks.engines import BACKENDS
-from tasks.ingest import find_articles, read_with_retries
-from tasks.publish import OutputError, check_output_folder, explain_write_error, publish_digest
-from tasks.summarise import LEAD, SummarySettings
-from tasks.translate import TranslationSettings
+from kabar.flows import runners, steps
+from kabar.flows.article import STEPS, ArticleJob, RunSettings, new_entry
+from kabar.tasks import models, settings
+from kabar.tasks.brief import brief_markdown
+from kabar.tasks.engines import BACKENDS
+from kabar.tasks.ingest import find_articles, read_with_retries
+from kabar.tasks.publish import (
+    OutputError,
+    check_output_folder,
+    explain_write_error,
+    publish_digest,
+)
+from kabar.tasks.summarise import LEAD, SummarySettings
+from kabar.tasks.translate import TranslationSettings
 
 
 def _artifact_key(path: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from tasks import settings
+from kabar.tasks import settings
 
 # Keep a local Prefect server offline and quiet unless the user says otherwise.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -84,9 +84,9 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
         backend: str | None, refresh: bool, max_words: int, unfaithful: str,
         runner: str | None, dask_address: str | None, workers: int | None) -> None:  # fmt: skip
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
-    from flows.briefing import briefing
-    from tasks.models import ModelUnavailable
-    from tasks.publish import OutputError
+    from kabar.flows.briefing import briefing
+    from kabar.tasks.models import ModelUnavailable
+    from kabar.tasks.publish import OutputError
 
     if not Path(inbox).is_dir():
         raise click.UsageError(f"Inbox folder '{inbox}' does not exist.")
@@ -149,7 +149,7 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str, output:
     started from the UI ('Custom run') or with `prefect deployment run kabar/NAME`.
     Stop it with Ctrl-C.
     """
-    from flows.briefing import briefing
+    from kabar.flows.briefing import briefing
 
     if cron and interval:
         raise click.UsageError("Give --cron or --interval, not both.")
@@ -182,8 +182,8 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str, output:
 @click.option("--dry-run", is_flag=True, help="Say what would go; delete nothing.")
 def prune(older_than: str, output: Path, dry_run: bool) -> None:
     """Delete old digests and cache entries that no current brief was made from."""
-    from tasks.prune import parse_age
-    from tasks.prune import prune as prune_files
+    from kabar.tasks.prune import parse_age
+    from kabar.tasks.prune import prune as prune_files
 
     try:
         age = parse_age(older_than)
@@ -201,8 +201,8 @@ def prune(older_than: str, output: Path, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 def clean(file: Path, as_json: bool) -> None:
     """Print the article extracted from one page's text (no model is loaded)."""
-    from tasks.clean import clean_text
-    from tasks.ingest import read_article
+    from kabar.tasks.clean import clean_text
+    from kabar.tasks.ingest import read_article
 
     source = read_article(file)
     if source.text is None:
@@ -229,7 +229,7 @@ def models() -> None:
 @click.option("--summariser", default=None, help="Hub id [env KABAR_SUMMARISER].")
 def download(translator: str | None, summariser: str | None) -> None:
     """Fetch the translator and summariser into the local hub cache (needs the hub)."""
-    from tasks import models as model_files
+    from kabar.tasks import models as model_files
 
     for name in (settings.translator(translator), settings.summariser(summariser)):
         if name == "lead" or Path(name).expanduser().is_dir():

@@ -13,7 +13,7 @@ import os
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from tasks import hardware
+from kabar.tasks import hardware
 
 RUNNERS = ("thread", "dask")
 DEFAULT_RUNNER = "thread"

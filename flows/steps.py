@@ -16,16 +16,16 @@ from pathlib import Path
 from prefect import Task, task
 from prefect.tasks import exponential_backoff
 
-from tasks import models
-from tasks.clean import CLEAN_VERSION, clean_text
-from tasks.summarise import (
+from kabar.tasks import models
+from kabar.tasks.clean import CLEAN_VERSION, clean_text
+from kabar.tasks.summarise import (
     SUMMARISE_VERSION,
     Seq2SeqSummariser,
     SummarySettings,
     render_prompt,
     summarise_article,
 )
-from tasks.translate import (
+from kabar.tasks.translate import (
     TRANSLATE_VERSION,
     BatchTranslator,
     TranslationSettings,

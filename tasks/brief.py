@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.sentences import split_sentences
+from kabar.tasks.sentences import split_sentences
 
 OPUS_MT_CREDIT = (
     "Translation by OPUS-MT (Helsinki-NLP, Tiedemann & Thottingal 2020), licensed CC-BY 4.0."

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from tasks.outlets import OutletRule, recognise_outlet
+from kabar.tasks.outlets import OutletRule, recognise_outlet
 
 CLEAN_VERSION = "3"  # bump when the output of clean_text changes for the same input
 

@@ -19,8 +19,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tasks import hardware
-from tasks.engines import (
+from kabar.tasks import hardware
+from kabar.tasks.engines import (
     BACKENDS,
     CausalLMEngine,
     CTranslate2Engine,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from tasks.engines import Decoding, Engine
-from tasks.faithfulness import unsupported_facts
-from tasks.sentences import split_sentences
+from kabar.tasks.engines import Decoding, Engine
+from kabar.tasks.faithfulness import unsupported_facts
+from kabar.tasks.sentences import split_sentences
 
 SUMMARISE_VERSION = "3"  # bump when summarise_article's output changes for the same input
 LEAD = "lead"  # the reserved summariser name that needs no model

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 
-from tasks import hardware
-from tasks.engines import Decoding, Engine
-from tasks.language import is_english
-from tasks.sentences import split_sentences
+from kabar.tasks import hardware
+from kabar.tasks.engines import Decoding, Engine
+from kabar.tasks.language import is_english
+from kabar.tasks.sentences import split_sentences
 
 TRANSLATE_VERSION = "3"  # bump when translate_article's output changes for the same input
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import steps
-from flows.briefing import briefing
-from tasks.models import ModelUnavailable
+from kabar.flows import steps
+from kabar.flows.briefing import briefing
+from kabar.tasks.models import ModelUnavailable
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ARTICLE_FILES = {

@@ -17,7 +17,7 @@ def kabar(*args, api_url=None, timeout=300):
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *map(str, args)],
+        [sys.executable, "-m", "kabar.flows.cli", *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.briefing import briefing
+from kabar.flows.briefing import briefing
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -32,7 +32,7 @@ def cluster(prefect_api):
 
 
 def _model_reads():
-    from tasks import models
+    from kabar.tasks import models
 
     return models.loads()
 
@@ -71,7 +71,7 @@ def test_two_workers_share_the_articles_and_load_each_model_once(cluster, tiny_m
 
 def _break_translation_of_elshinta():
     """Runs inside each worker process: a fault in one article's translation there."""
-    from flows import steps
+    from kabar.flows import steps
 
     real = steps.translate_article
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.briefing import briefing
-from tasks import publish
-from tasks.publish import OutputError
+from kabar.flows.briefing import briefing
+from kabar.tasks import publish
+from kabar.tasks.publish import OutputError
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -147,7 +147,7 @@ def test_a_corrupt_cache_entry_is_a_miss_and_is_rewritten(prefect_api, tiny_mode
 
 
 def test_a_broken_model_directory_stops_the_run_and_names_it(prefect_api, tiny_models, tmp_path):
-    from tasks.models import ModelUnavailable
+    from kabar.tasks.models import ModelUnavailable
 
     broken = tmp_path / "broken-marian"
     shutil.copytree(tiny_models["marian"], broken)
@@ -188,7 +188,7 @@ def kabar_run(api_url, tiny_models, inbox, output):
     """`kabar run` in a subprocess; its output goes to files (pipes could fill and block)."""
     log = output.parent / f"run-{time.monotonic_ns()}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", str(inbox), "--output", str(output),
+        [sys.executable, "-m", "kabar.flows.cli", "run", str(inbox), "--output", str(output),
          "--translator", str(tiny_models["marian"]), "--summariser", str(tiny_models["bart"])],
         cwd=ROOT, env={**os.environ, "PREFECT_API_URL": api_url},
         stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,

@@ -79,7 +79,7 @@ def service(tmp_path, tiny_models):
         inbox = tmp_path / "inbox"
         shutil.copytree(SEEDS, inbox)
         served = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--interval", "3600",
+            [sys.executable, "-m", "kabar.flows.cli", "serve", "--interval", "3600",
              "--inbox", str(inbox), "--output", str(tmp_path / "out"),
              "--translator", str(tiny_models["marian"]), "--summariser", str(tiny_models["bart"])],
             cwd=ROOT, env=env, stdout=logs[1], stderr=subprocess.STDOUT, start_new_session=True,

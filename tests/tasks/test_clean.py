@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.clean import clean_text, normalise, parse_date
+from kabar.tasks.clean import clean_text, normalise, parse_date
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

@@ -1,6 +1,6 @@
 """Page patterns seen on real Indonesian news pages, each in a small page of its own."""
 
-from tasks.clean import clean_text
+from kabar.tasks.clean import clean_text
 
 LEAD = (
     "JAKARTA, KOMPAS.com - Pemerintah menetapkan harga baru untuk beras medium di seluruh "

@@ -2,8 +2,8 @@
 
 import pytest
 
-from flows import runners
-from tasks import hardware
+from kabar.flows import runners
+from kabar.tasks import hardware
 
 
 def test_threads_follow_kabar_threads_else_every_core(monkeypatch):

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from tasks.ingest import article_id, decode, find_articles, read_article
+from kabar.tasks.ingest import article_id, decode, find_articles, read_article
 
 
 def test_decodes_utf8_bom_utf16_and_cp1252():
@@ -45,7 +45,7 @@ def test_symlink_out_of_inbox_is_not_followed(tmp_path):
 
 
 def test_a_4_mb_article_under_the_limit_is_read_and_cleaned(tmp_path):
-    from tasks.clean import clean_text
+    from kabar.tasks.clean import clean_text
 
     paragraph = "Pemerintah mengumumkan kebijakan baru pada hari Senin untuk para petani nomor {}."
     page = "Judul Berita Yang Sangat Panjang\n\n" + "\n\n".join(
@@ -60,7 +60,7 @@ def test_a_4_mb_article_under_the_limit_is_read_and_cleaned(tmp_path):
 
 
 def test_a_file_that_cannot_be_read_is_retried_then_skipped(tmp_path, monkeypatch):
-    from tasks import ingest
+    from kabar.tasks import ingest
 
     path = tmp_path / "flaky.txt"
     path.write_text("Presiden berbicara hari ini.")

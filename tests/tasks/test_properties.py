@@ -3,9 +3,9 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.clean import clean_text
-from tasks.ingest import decode, read_article
-from tasks.sentences import split_sentences
+from kabar.tasks.clean import clean_text
+from kabar.tasks.ingest import decode, read_article
+from kabar.tasks.sentences import split_sentences
 
 LINES = st.sampled_from(
     ["Baca juga: Sesuatu", "Advertisement", "Halaman:", "Penulis", "Rep: A / Red: B",

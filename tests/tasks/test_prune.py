@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tasks.prune import parse_age, prune
+from kabar.tasks.prune import parse_age, prune
 
 
 def test_parse_age():

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.sentences import split_sentences
+from kabar.tasks.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

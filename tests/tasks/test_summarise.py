@@ -2,8 +2,8 @@
 
 import pytest
 
-from tasks import models
-from tasks.summarise import (
+from kabar.tasks import models
+from kabar.tasks.summarise import (
     Seq2SeqSummariser,
     SummarySettings,
     pack_sentences,
@@ -78,7 +78,7 @@ SOURCE = (
 
 
 def test_faithfulness_check_names_what_the_translation_does_not_say():
-    from tasks.faithfulness import unsupported_facts
+    from kabar.tasks.faithfulness import unsupported_facts
 
     assert unsupported_facts("Lukashenko said 200,000 people protested in Minsk.", SOURCE) == []
     assert unsupported_facts("The president said 300,000 marched in Moscow.", SOURCE) == [
@@ -120,8 +120,8 @@ def test_the_kind_of_summariser_comes_from_its_config(tiny_models, name, kind):
 
 @pytest.mark.parametrize("name, model_kind", [("t5", "seq2seq"), ("chat", "causal")])
 def test_instruction_models_get_the_filled_prompt_with_every_part(tiny_models, name, model_kind):
-    from tasks.settings import prompt_template
-    from tasks.summarise import render_prompt
+    from kabar.tasks.settings import prompt_template
+    from kabar.tasks.summarise import render_prompt
 
     ref = models.resolve(str(tiny_models[name]))
     engine = models.engine(ref, model_kind, "transformers", "/nonexistent")

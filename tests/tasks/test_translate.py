@@ -2,9 +2,9 @@
 
 import pytest
 
-from tasks import models
-from tasks.brief import describe_translation_flag
-from tasks.translate import (
+from kabar.tasks import models
+from kabar.tasks.brief import describe_translation_flag
+from kabar.tasks.translate import (
     BatchTranslator,
     TranslationSettings,
     cut_long,
