@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -25,85 +26,70 @@ def main() -> None:
     """Kabar: Indonesian news pages in, short English briefs out."""
 
 
+def _click_option(name: str, field):
+    """A CLI option made from a setting: its type, help, variable and default come from
+    tasks/settings.py. Its default is None, so that a KABAR_* variable still counts."""
+    from typing import get_args, get_origin
+
+    from annotated_types import Ge, Le
+
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        kind = click.Choice(get_args(annotation))
+    elif int in (annotation, *get_args(annotation)):
+        low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
+        high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
+        kind = click.IntRange(low, high)
+    else:
+        kind = None
+    shown = settings.default_in_words(field).replace("`", "")
+    help_text = f"{field.description[0].upper()}{field.description[1:]}".replace("`", "'")
+    help_text += f" [env KABAR_{name.upper()}; default {shown}]"
+    flag = f"--{name.replace('_', '-')}"
+    if annotation is bool:
+        return click.option(flag, is_flag=True, default=None, help=help_text)
+    return click.option(flag, type=kind, default=None, help=help_text)
+
+
+def run_settings_options(command):
+    """Every flow parameter but the inbox, as an option of `command`."""
+    for name, field in reversed(settings.Settings.model_fields.items()):
+        extra = field.json_schema_extra or {}
+        if extra.get("parameter") and name != "inbox":
+            command = _click_option(name, field)(command)
+    return command
+
+
+def _resolve(**given) -> settings.Settings:
+    try:
+        return settings.resolve(**given)
+    except settings.SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _flow_parameters(config: settings.Settings) -> dict:
+    return {
+        name: getattr(config, name)
+        for name, field in settings.Settings.model_fields.items()
+        if (field.json_schema_extra or {}).get("parameter")
+    }
+
+
 @main.command()
-@click.argument("inbox", default=settings.DEFAULT_INBOX, type=click.Path(file_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    default=settings.DEFAULT_OUTPUT,
-    show_default=True,
-    help="Folder for the briefs.",
-)
-@click.option(
-    "--translator",
-    help="MarianMT hub id or directory [env KABAR_TRANSLATOR; "
-    f"default {settings.DEFAULT_TRANSLATOR}].",
-)
-@click.option(
-    "--summariser",
-    help="Summarisation model hub id or directory, or 'lead' "
-    f"[env KABAR_SUMMARISER; default {settings.DEFAULT_SUMMARISER}].",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["transformers", "ctranslate2"]),
-    help="Engine for both models [env KABAR_BACKEND; default transformers].",
-)
-@click.option("--refresh", is_flag=True, help="Recompute every step and overwrite the cache.")
-@click.option(
-    "--max-words",
-    default=settings.DEFAULT_MAX_WORDS,
-    show_default=True,
-    type=click.IntRange(10, 1000),
-    help="Longest summary, in words.",
-)
-@click.option(
-    "--unfaithful",
-    type=click.Choice(["flag", "lead"]),
-    default="flag",
-    show_default=True,
-    help="A summary naming facts the translation lacks: flag it, "
-    "or replace it with the first sentences.",
-)
-@click.option(
-    "--runner",
-    type=click.Choice(["thread", "dask"]),
-    help="Where steps run: this process, or Dask workers [env KABAR_RUNNER; default thread].",
-)
-@click.option(
-    "--dask-address",
-    help="With --runner dask: an existing cluster's scheduler, e.g. tcp://10.0.0.5:8786 "
-    "[env KABAR_DASK_ADDRESS; default: a local cluster].",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 256),
-    help="With --runner dask and no address: local worker processes [default: cores, max 4].",
-)
-def run(inbox: str, output: str, translator: str | None, summariser: str | None,
-        backend: str | None, refresh: bool, max_words: int, unfaithful: str,
-        runner: str | None, dask_address: str | None, workers: int | None) -> None:  # fmt: skip
+@click.argument("inbox", required=False, type=click.Path(file_okay=False))
+@run_settings_options
+def run(inbox: str | None, **given) -> None:
     """Brief every article in INBOX (default: seeds) once, then print each article's state."""
+    config = _resolve(inbox=inbox, **given)
+    if not Path(config.inbox).is_dir():
+        raise click.UsageError(f"Inbox folder '{config.inbox}' does not exist.")
+
     from kabar.flows.briefing import briefing
     from kabar.tasks.models import ModelUnavailable
     from kabar.tasks.publish import OutputError
 
-    if not Path(inbox).is_dir():
-        raise click.UsageError(f"Inbox folder '{inbox}' does not exist.")
     try:
-        report = briefing(
-            inbox=inbox,
-            output=output,
-            translator=translator,
-            summariser=summariser,
-            backend=backend,
-            refresh=refresh,
-            max_words=max_words,
-            unfaithful=unfaithful,
-            runner=runner,
-            dask_address=dask_address,
-            workers=workers,
-        )
+        report = briefing(**_flow_parameters(config))
     except (ModelUnavailable, OutputError) as error:
         click.secho(f"error: {error}", fg="red", err=True)
         sys.exit(2)
@@ -126,33 +112,24 @@ def run(inbox: str, output: str, translator: str | None, summariser: str | None,
 @click.option("--interval", type=click.IntRange(10), help="Run every N seconds instead.")
 @click.option(
     "--inbox",
-    default=settings.DEFAULT_INBOX,
-    show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder the schedule reads.",
+    help="Folder the schedule reads [env KABAR_INBOX; default seeds].",
 )
-@click.option(
-    "--output", default=settings.DEFAULT_OUTPUT, show_default=True, help="Folder for the briefs."
-)
-@click.option("--translator", help="Default translator of the deployment's runs.")
-@click.option("--summariser", help="Default summariser of the deployment's runs.")
-@click.option(
-    "--backend",
-    type=click.Choice(["transformers", "ctranslate2"]),
-    help="Default backend of the deployment's runs.",
-)
-def serve(name: str, cron: str | None, interval: int | None, inbox: str, output: str,
-          translator: str | None, summariser: str | None, backend: str | None) -> None:  # fmt: skip
+@run_settings_options
+def serve(name: str, cron: str | None, interval: int | None, inbox: str | None, **given) -> None:
     """Register the flow as deployment kabar/NAME on a schedule, and run what it schedules.
 
+    Every setting given here (or by a KABAR_* variable) becomes a default of the
+    deployment's runs, shown in the UI's custom-run form, where a run may change it.
     Needs a Prefect server (PREFECT_API_URL; see `prefect server start`). Runs can also be
     started from the UI ('Custom run') or with `prefect deployment run kabar/NAME`.
     Stop it with Ctrl-C.
     """
-    from kabar.flows.briefing import briefing
-
     if cron and interval:
         raise click.UsageError("Give --cron or --interval, not both.")
+    config = _resolve(inbox=inbox, **given)
+    from kabar.flows.briefing import briefing
+
     if not os.environ.get("PREFECT_API_URL"):
         click.secho(
             "warning: PREFECT_API_URL is not set, so this serves against a temporary server "
@@ -161,12 +138,28 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str, output:
             fg="yellow",
             err=True,
         )
+    parameters = _flow_parameters(config)
     # Absolute paths: the runs start in their own processes.
-    parameters = {"inbox": str(Path(inbox).resolve()), "output": str(Path(output).resolve())}
-    chosen = {"translator": translator, "summariser": summariser, "backend": backend}
-    parameters.update({key: value for key, value in chosen.items() if value})
+    parameters["inbox"] = str(Path(config.inbox).resolve())
+    parameters["output"] = str(Path(config.output).resolve())
     schedule = {"interval": interval} if interval else {"cron": cron or "0 * * * *"}
     briefing.serve(name=name, parameters=parameters, **schedule)
+
+
+@main.command(name="settings")
+@click.option("--markdown", is_flag=True, help="Print the README's table of every setting.")
+def show_settings(markdown: bool) -> None:
+    """Print the settings a run would use here (the defaults and KABAR_* variables)."""
+    if markdown:
+        click.echo(settings.settings_table())
+        return
+    config = _resolve()
+    try:
+        process = settings.process_settings()
+    except settings.SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    for name, value in [*config.model_dump().items(), *process.model_dump().items()]:
+        click.echo(f"{name} = {value!r}")
 
 
 @main.command()
@@ -175,12 +168,11 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str, output:
 )
 @click.option(
     "--output",
-    default=settings.DEFAULT_OUTPUT,
-    show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
+    help="The output folder [env KABAR_OUTPUT; default outputs].",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would go; delete nothing.")
-def prune(older_than: str, output: Path, dry_run: bool) -> None:
+def prune(older_than: str, output: Path | None, dry_run: bool) -> None:
     """Delete old digests and cache entries that no current brief was made from."""
     from kabar.tasks.prune import parse_age
     from kabar.tasks.prune import prune as prune_files
@@ -189,7 +181,8 @@ def prune(older_than: str, output: Path, dry_run: bool) -> None:
         age = parse_age(older_than)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--older-than") from None
-    report = prune_files(output, settings.cache_dir(output), age, dry_run)
+    config = _resolve(output=str(output) if output else None)
+    report = prune_files(Path(config.output), config.cache_folder(), age, dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"{verb} {len(report.digests)} digests and {len(report.cache_entries)} cache entries"
@@ -204,7 +197,7 @@ def clean(file: Path, as_json: bool) -> None:
     from kabar.tasks.clean import clean_text
     from kabar.tasks.ingest import read_article
 
-    source = read_article(file)
+    source = read_article(file, _resolve().max_bytes)
     if source.text is None:
         raise click.ClickException(f"{file}: skipped: {source.problem}")
     article = clean_text(source.text).to_dict()
@@ -231,7 +224,8 @@ def download(translator: str | None, summariser: str | None) -> None:
     """Fetch the translator and summariser into the local hub cache (needs the hub)."""
     from kabar.tasks import models as model_files
 
-    for name in (settings.translator(translator), settings.summariser(summariser)):
+    config = _resolve(translator=translator, summariser=summariser)
+    for name in (config.translator, config.summariser):
         if name == "lead" or Path(name).expanduser().is_dir():
             continue
         try:

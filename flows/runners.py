@@ -9,33 +9,10 @@ Each worker process loads each model once and keeps it for every step it is give
 from __future__ import annotations
 
 import logging
-import os
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from kabar.tasks import hardware
-
-RUNNERS = ("thread", "dask")
-DEFAULT_RUNNER = "thread"
-# A local cluster's default size: each worker holds its own copy of both models
-# (about 1.5 GB with the default models), so more than four rarely fits or pays.
-MAX_DEFAULT_WORKERS = 4
-
-
-def runner_name(given: str | None = None) -> str:
-    """The flow parameter or CLI option, else KABAR_RUNNER, else 'thread'."""
-    name = given or os.environ.get("KABAR_RUNNER") or DEFAULT_RUNNER
-    if name not in RUNNERS:
-        raise ValueError(f"Unknown runner '{name}': choose one of {', '.join(RUNNERS)}.")
-    return name
-
-
-def dask_address(given: str | None = None) -> str | None:
-    return given or os.environ.get("KABAR_DASK_ADDRESS") or None
-
-
-def default_workers() -> int:
-    return max(1, min(MAX_DEFAULT_WORKERS, hardware.cores()))
+from kabar.tasks import hardware, settings
 
 
 def _api_url() -> str | None:
@@ -50,8 +27,8 @@ def _api_url() -> str | None:
 def local_cluster_options(workers: int) -> dict:
     """LocalCluster settings: worker processes of one Dask thread each, their model
     threads splitting this machine's cores between them (unless KABAR_THREADS says)."""
-    given = os.environ.get("KABAR_THREADS")  # the user's choice, oversubscribed or not
-    model_threads = int(given) if given else max(1, hardware.cores() // workers)
+    given = settings.process_settings().threads  # the user's choice, oversubscribed or not
+    model_threads = given or max(1, hardware.cores() // workers)
     api_url = _api_url()
     return {
         "n_workers": workers,
@@ -61,33 +38,29 @@ def local_cluster_options(workers: int) -> dict:
         "env": {
             "KABAR_THREADS": str(model_threads),
             "OMP_NUM_THREADS": str(model_threads),
-            **{key: os.environ[key] for key in _PASSED_ON if key in os.environ},
+            **settings.environment_for_workers(),
             **({"PREFECT_API_URL": api_url} if api_url else {}),
         },
         "silence_logs": logging.WARNING,
     }
 
 
-# Settings the workers must share with the flow's process (they are spawned, not forked).
-_PASSED_ON = ("KABAR_DEVICE", "KABAR_BATCH_TOKENS", "HF_HUB_OFFLINE", "HF_HOME", "OMP_WAIT_POLICY")
-
-
 class StepRunner:
-    """Runs each step in this process's threads, or on Dask.
+    """Runs each step in this process's threads, or on Dask, in two lanes.
 
-    With `dask`, a step goes to the cluster only when it has work to do. Cleaning a page, or
-    a step whose result is already in the cache, runs here, so a re-run of cached articles
-    starts no cluster and loads no model anywhere. The cluster is started on the first step
-    that needs it.
+    A `heavy` step has a model to run. A light one (cleaning a page, or a step whose
+    result is already in the cache) always runs here, so a re-run of cached articles
+    starts no cluster and loads no model anywhere. With `dask`, the cluster is started
+    for the first heavy step. `slots` says how many steps of a lane to keep running at
+    once: the caller holds the rest back and picks which goes next.
     Use it as a context manager.
     """
 
-    def __init__(self, name: str, address: str | None = None, workers: int | None = None):
-        # Two threads: one runs a model step while the other does bookkeeping or cleans;
-        # model steps themselves take turns (flows/steps.py).
+    def __init__(self, name: str, address: str | None = None, workers: int = 1):
+        # Two threads: one runs a model step while the other cleans or reads the cache.
         self._local = ThreadPoolTaskRunner(max_workers=2)
         self._name, self._address, self._workers = name, address, workers
-        self._cluster = None
+        self._cluster: TaskRunner | None = None
 
     def __enter__(self) -> StepRunner:
         self._local.__enter__()
@@ -104,15 +77,29 @@ class StepRunner:
     def started_a_cluster(self) -> bool:
         return self._cluster is not None
 
-    def submit(self, task, parameters: dict, needs_work: bool = True):
-        if self._name == "thread" or not needs_work:
-            return self._local.submit(task, parameters)
+    def slots(self, heavy: bool) -> int:
+        """Steps of a lane to run at once. Here one model step at a time (two would share
+        the same cores, slower together than one after the other); on Dask, one per
+        worker thread, so every worker is busy while the rest wait their turn here."""
+        if self._name == "thread":
+            return 1
+        if not heavy:
+            return 2
+        return sum(self._dask().client.nthreads().values()) or self._workers
+
+    def submit(self, task, parameters: dict, wait_for: list, heavy: bool):
+        """`wait_for`: the article's previous step, so that Prefect links the two runs."""
+        if self._name == "thread" or not heavy:
+            return self._local.submit(task, parameters, wait_for=wait_for)
+        return self._dask().submit(task, parameters, wait_for=wait_for)
+
+    def _dask(self):
         if self._cluster is None:
             self._cluster = dask_runner(self._address, self._workers).__enter__()
-        return self._cluster.submit(task, parameters)
+        return self._cluster
 
 
-def dask_runner(address: str | None = None, workers: int | None = None) -> TaskRunner:
+def dask_runner(address: str | None, workers: int) -> TaskRunner:
     """prefect-dask's runner on the cluster at `address`, or on a new local cluster."""
     from prefect_dask import DaskTaskRunner
 
@@ -120,4 +107,4 @@ def dask_runner(address: str | None = None, workers: int | None = None) -> TaskR
     logging.getLogger("distributed").setLevel(logging.WARNING)
     if address:
         return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs=local_cluster_options(workers or default_workers()))
+    return DaskTaskRunner(cluster_kwargs=local_cluster_options(workers))

@@ -1,15 +1,14 @@
 """Thin Prefect tasks around the pure steps in `tasks/`, each cached across runs.
 
 A step's cache key is what decides its output: its input, the model's
-fingerprint, its settings and an explicit version of its logic. (Prefect's
-TASK_SOURCE would hash only these few lines, not the helpers doing the work.)
-Results are JSON files in the cache folder, never pickle.
+fingerprint, its settings and an explicit version of its logic (tasks/cache.py).
+(Prefect's TASK_SOURCE would hash only these few lines, not the helpers doing the
+work.) The flow computes each key once, before the step runs, and `for_article`
+hands it to Prefect. Results are JSON files in the cache folder, never pickle.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from prefect import Task, task
 from prefect.tasks import exponential_backoff
 
 from kabar.tasks import models
+from kabar.tasks.cache import step_key
 from kabar.tasks.clean import CLEAN_VERSION, clean_text
 from kabar.tasks.summarise import (
     SUMMARISE_VERSION,
@@ -32,12 +32,6 @@ from kabar.tasks.translate import (
     already_english,
     translate_article,
 )
-
-
-def step_key(step: str, version: str, *parts: object) -> str:
-    blob = json.dumps([version, *parts], sort_keys=True, ensure_ascii=False, default=str)
-    return f"{step}-{hashlib.sha256(blob.encode()).hexdigest()[:40]}"
-
 
 # One model-heavy step at a time per process: two generate() calls sharing two cores
 # run slower together than one after the other, and need twice the memory.
@@ -78,7 +72,7 @@ def summarise_key(translation: dict, summariser: dict | None, settings: dict, me
 
 
 def cache_key(step: str, parameters: dict) -> str:
-    """The cache key of `step` run with `parameters` (the flow checks it before a run too)."""
+    """The cache key of `step` run with `parameters`."""
     if step == "clean":
         return clean_key(parameters["text"])
     if step == "translate":
@@ -132,26 +126,28 @@ def summarise_step(
 # interrupt generate() and only fails a step after it has finished its work.
 STORED = {"persist_result": True, "result_serializer": "json", **RETRIES}
 
-clean = task(
-    clean_step,
-    name="clean",
-    cache_key_fn=lambda _, p: cache_key("clean", p),
-    **STORED,
-)
-translate = task(
-    translate_step,
-    name="translate",
-    cache_key_fn=lambda _, p: cache_key("translate", p),
-    **STORED,
-)
-summarise = task(
-    summarise_step,
-    name="summarise",
-    cache_key_fn=lambda _, p: cache_key("summarise", p),
-    **STORED,
-)
+clean = task(clean_step, name="clean", **STORED)
+translate = task(translate_step, name="translate", **STORED)
+summarise = task(summarise_step, name="summarise", **STORED)
+STEP_TASKS = {"clean": clean, "translate": translate, "summarise": summarise}
 
 
-def configured(step: Task, cache_dir: Path, refresh: bool) -> Task:
-    """The step with its results stored in `cache_dir`; `refresh` recomputes and overwrites."""
-    return step.with_options(result_storage=cache_dir, refresh_cache=refresh)
+def for_article(step: str, article_id: str, key: str, cache_dir: Path, refresh: bool) -> Task:
+    """The step's task for one article: its runs named by step and article in the UI, its
+    result stored under `key` in `cache_dir`; `refresh` recomputes and overwrites."""
+    return STEP_TASKS[step].with_options(
+        task_run_name=f"{step} · {article_id}",
+        cache_key_fn=_Known(key),
+        result_storage=cache_dir,
+        refresh_cache=refresh,
+    )
+
+
+class _Known:
+    """A cache_key_fn that returns the key the flow computed (picklable, for Dask)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, context, parameters) -> str:
+        return self.key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-DEVICES = ("auto", "cpu", "cuda")
+from kabar.tasks.settings import process_settings
 
 # Source tokens per generate() call. On a CPU, larger batches stop paying off early and
 # a long batch holds up the rest; a GPU wants many sequences at once, as many as its
@@ -31,8 +31,7 @@ def threads() -> int:
     A local Dask cluster sets KABAR_THREADS for its workers (cores / workers), so that
     workers x threads never asks for more cores than there are.
     """
-    given = os.environ.get("KABAR_THREADS")
-    return max(1, int(given)) if given else cores()
+    return process_settings().threads or cores()
 
 
 @cache
@@ -46,9 +45,7 @@ def device(has_cuda: bool | None = None) -> str:
     """'cuda' or 'cpu'. KABAR_DEVICE: auto (CUDA when present, the default), cpu or cuda.
 
     `has_cuda`: whether the engine in use sees a GPU (default: ask torch)."""
-    wanted = os.environ.get("KABAR_DEVICE", "auto").lower()
-    if wanted not in DEVICES:
-        raise ValueError(f"KABAR_DEVICE is '{wanted}': choose one of {', '.join(DEVICES)}.")
+    wanted = process_settings().device
     if wanted == "cpu":
         return "cpu"
     present = cuda_available() if has_cuda is None else has_cuda
@@ -59,9 +56,9 @@ def device(has_cuda: bool | None = None) -> str:
 
 def batch_tokens(device_name: str) -> int:
     """Source tokens per batch: KABAR_BATCH_TOKENS, else what fits `device_name`."""
-    given = os.environ.get("KABAR_BATCH_TOKENS")
+    given = process_settings().batch_tokens
     if given:
-        return max(1, int(given))
+        return given
     if device_name != "cuda":
         return CPU_BATCH_TOKENS
     import torch

@@ -9,8 +9,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ARTICLE_PATTERNS = ("*.txt", "*.html", "*.htm")
-MAX_BYTES = 5 * 1024 * 1024  # a news page is tens of KB; anything this big is not one
+from kabar.tasks.settings import Settings
+
+# The settings' defaults, for callers that read one file outside a run (`kabar clean`).
+ARTICLE_PATTERNS: tuple[str, ...] = Settings.model_fields["patterns"].default
+MAX_BYTES: int = Settings.model_fields["max_bytes"].default  # a news page is tens of KB
 _HTML = re.compile(r"^\s*(<!doctype html|<html\b|<head\b|<body\b)", re.IGNORECASE)
 
 

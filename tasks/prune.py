@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kabar.tasks import cache
+
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -46,11 +48,9 @@ def prune(output: Path, cache_dir: Path, older_than: float, dry_run: bool = Fals
     old_digests = [
         p for p in sorted((output / "digests").glob("*.md")) if p.stat().st_mtime < cutoff
     ]
-    in_use = keys_in_use(output)
+    in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output)}
     old_entries = [
-        p
-        for p in sorted(cache_dir.glob("*"))
-        if p.is_file() and p.name not in in_use and p.stat().st_mtime < cutoff
+        p for p in cache.entries(cache_dir) if p not in in_use and p.stat().st_mtime < cutoff
     ]
     if not dry_run:
         for path in [*old_digests, *old_entries]:

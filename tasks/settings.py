@@ -1,78 +1,265 @@
-"""Settings in one place: a flow parameter or CLI option beats an environment variable,
-which beats the default."""
+"""Every setting in one typed place.
+
+`Settings` holds what one run uses. A CLI option or flow parameter beats a `KABAR_*`
+environment variable, which beats the default; the flow resolves the object once per run
+and passes it down. `ProcessSettings` holds what each process reads for itself from its
+own environment (a Dask worker on another machine has its own cores and device), and the
+flow hands those variables on to the workers it starts.
+
+The README's settings table is generated from these classes (`kabar settings --markdown`),
+and a test checks the two agree.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TRANSLATOR = "Helsinki-NLP/opus-mt-id-en"
 DEFAULT_SUMMARISER = "sshleifer/distilbart-cnn-12-6"
-DEFAULT_INBOX = "seeds"
-DEFAULT_OUTPUT = "outputs"
-DEFAULT_MAX_WORDS = 80
-DEFAULT_BACKEND = "transformers"
-DEFAULT_PROMPT = Path(__file__).resolve().parent.parent / "prompts" / "brief.md"
-DEFAULT_SETTLE_SECONDS = 5.0
-DEFAULT_MAX_BYTES = 5_000_000
-DEFAULT_PATTERNS = "*.txt,*.html,*.htm"
+
+Backend = Literal["transformers", "ctranslate2"]
+Runner = Literal["thread", "dask"]
+Unfaithful = Literal["flag", "lead"]
+Device = Literal["auto", "cpu", "cuda"]
+
+# A local cluster's default size: each worker holds its own copy of both models
+# (about 1.5 GB with the default models), so more than four rarely fits or pays.
+MAX_DEFAULT_WORKERS = 4
 
 
-def choose(given: str | None, variable: str, default: str) -> str:
-    return given or os.environ.get(variable) or default
+def _setting(
+    default: Any,
+    help: str,
+    *,
+    cli: str = "",
+    parameter: bool = False,
+    shown: str = "",
+    **constraints: Any,
+) -> Any:
+    """A field with the facts the README's table shows: its CLI option, whether it is a flow
+    parameter (and so a field of the UI's custom-run form), and its default in words."""
+    extra = {"cli": cli, "parameter": parameter, "shown": shown}
+    return Field(default, description=help, json_schema_extra=extra, **constraints)
 
 
-def translator(given: str | None = None) -> str:
-    return choose(given, "KABAR_TRANSLATOR", DEFAULT_TRANSLATOR)
+class Settings(BaseSettings):
+    """What one run uses. Resolve with `Settings(**given)`: what is given beats KABAR_*."""
+
+    model_config = SettingsConfigDict(env_prefix="KABAR_", extra="forbid", frozen=True)
+
+    inbox: str = _setting("seeds", "inbox folder", cli="`INBOX` argument", parameter=True)
+    output: str = _setting("outputs", "output folder", cli="--output", parameter=True)
+    translator: str = _setting(
+        DEFAULT_TRANSLATOR, "translator (hub id or directory)", cli="--translator", parameter=True
+    )
+    summariser: str = _setting(
+        DEFAULT_SUMMARISER,
+        "summariser (hub id, directory or `lead`)",
+        cli="--summariser",
+        parameter=True,
+    )
+    backend: Backend = _setting(
+        "transformers",
+        "engine for both models: `transformers` or `ctranslate2` (int8, ~4x faster on a CPU)",
+        cli="--backend",
+        parameter=True,
+    )
+    max_words: int = _setting(
+        80, "longest summary, in words", cli="--max-words", parameter=True, ge=10, le=1000
+    )
+    refresh: bool = _setting(
+        False, "recompute every step and overwrite the cache", cli="--refresh", parameter=True
+    )
+    unfaithful: Unfaithful = _setting(
+        "flag",
+        "a summary naming facts the translation lacks: `flag` or `lead`",
+        cli="--unfaithful",
+        parameter=True,
+    )
+    runner: Runner = _setting(
+        "thread",
+        "where steps run: `thread` (this process) or `dask` (Dask workers)",
+        cli="--runner",
+        parameter=True,
+    )
+    dask_address: str | None = _setting(
+        None,
+        "an existing Dask cluster's scheduler",
+        cli="--dask-address",
+        parameter=True,
+        shown="none: a local cluster",
+    )
+    workers: int | None = _setting(
+        None,
+        "worker processes of the local Dask cluster",
+        cli="--workers",
+        parameter=True,
+        shown="the cores, at most 4",
+        ge=1,
+        le=256,
+    )
+    guards: bool = _setting(
+        True,
+        "translation loop and length guards (`on` or `off`; random-weight benchmark models "
+        "trip them)",
+    )
+    cache_dir: str | None = _setting(
+        None, "step cache folder", shown="`.kabar-cache` beside the output folder"
+    )
+    settle_seconds: float = _setting(
+        5.0, "leave files changed this recently for the next run (seconds)"
+    )
+    # NoDecode: the variable is comma-separated text, not JSON.
+    patterns: Annotated[tuple[str, ...], NoDecode] = _setting(
+        ("*.txt", "*.html", "*.htm"), "which inbox files are articles (comma-separated globs)"
+    )
+    max_bytes: int = _setting(5_000_000, "largest article file, in bytes")
+    prompt: str | None = _setting(
+        None,
+        "prompt file for instruction-following summarisers (`{title}`, `{date}`, `{outlet}`, "
+        "`{text}`)",
+        shown="`prompts/brief.md` in the package",
+    )
+
+    @field_validator("patterns", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(p.strip() for p in value.split(",") if p.strip())
+        if not value:
+            raise ValueError("name at least one file pattern, such as *.txt")
+        return value
+
+    @property
+    def local_workers(self) -> int:
+        """Worker processes of a local Dask cluster: `workers`, else the cores (at most 4)."""
+        from kabar.tasks.hardware import cores
+
+        return self.workers or max(1, min(MAX_DEFAULT_WORKERS, cores()))
+
+    def cache_folder(self) -> Path:
+        """`cache_dir`, else a `.kabar-cache` folder beside the output folder."""
+        if self.cache_dir:
+            return Path(self.cache_dir).expanduser().resolve()
+        return Path(self.output).expanduser().resolve().parent / ".kabar-cache"
+
+    def prompt_template(self) -> str:
+        """The brief prompt for instruction-following summarisers: `prompt`, else the
+        package's prompts/brief.md. Placeholders: {title}, {date}, {outlet}, {text}."""
+        if self.prompt:
+            path = Path(self.prompt).expanduser()
+            template = path.read_text(encoding="utf-8")
+        else:
+            path = resources.files("kabar.prompts").joinpath("brief.md")
+            template = path.read_text(encoding="utf-8")
+        if "{text}" not in template:
+            raise ValueError(f"The prompt template {path} has no {{text}} placeholder.")
+        return template
 
 
-def summariser(given: str | None = None) -> str:
-    return choose(given, "KABAR_SUMMARISER", DEFAULT_SUMMARISER)
+class ProcessSettings(BaseSettings):
+    """Read by each process for itself, from its own environment: on a Dask worker these
+    describe the worker's machine, not the one that started the run."""
+
+    model_config = SettingsConfigDict(env_prefix="KABAR_", extra="ignore", frozen=True)
+
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="model threads per process",
+        json_schema_extra={"shown": "all cores; cores / workers on a local Dask cluster"},
+    )
+    device: Device = Field(
+        "auto",
+        description="device: `auto`, `cpu` or `cuda`",
+        json_schema_extra={"shown": "`auto` (CUDA when present)"},
+    )
+    batch_tokens: int | None = Field(
+        None,
+        ge=1,
+        description="source tokens per translation batch",
+        json_schema_extra={"shown": "4,096 on a CPU; by free memory on a GPU (up to 32,768)"},
+    )
 
 
-def backend(given: str | None = None) -> str:
-    """'transformers' or 'ctranslate2', for the translator and the summariser alike."""
-    return choose(given, "KABAR_BACKEND", DEFAULT_BACKEND)
+# Variables a worker process must see as the flow's process does (workers are spawned, not
+# forked): the per-process settings the user chose, and where the models and hub live.
+PASSED_TO_WORKERS = (
+    *(f"KABAR_{name.upper()}" for name in ProcessSettings.model_fields),
+    "HF_HUB_OFFLINE",
+    "HF_HOME",
+    "HF_ENDPOINT",
+    "OMP_WAIT_POLICY",
+)
 
 
-def guards() -> bool:
-    """Translation guards (loop and length checks, with retries): KABAR_GUARDS=off skips
-    them. They cost nothing until they fire; random-weight benchmark models trip them."""
-    value = os.environ.get("KABAR_GUARDS", "on").strip().lower()
-    if value not in {"on", "off", "1", "0", "true", "false", "yes", "no"}:
-        raise ValueError(f"KABAR_GUARDS is '{value}': use on or off.")
-    return value in {"on", "1", "true", "yes"}
+class SettingsError(ValueError):
+    """A setting has a value it cannot take; the message names the option or variable."""
 
 
-def settle_seconds() -> float:
-    """A file changed more recently than this may still be being written: next run takes it."""
-    return float(os.environ.get("KABAR_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS))
+def _explain(error: ValidationError, given: dict) -> SettingsError:
+    problems = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "a setting"
+        source = name if name in given else f"KABAR_{name.upper()}"
+        problems.append(f"{source} is {problem['input']!r}: {problem['msg']}")
+    return SettingsError("; ".join(problems))
 
 
-def max_bytes() -> int:
-    """Files larger than this are skipped as 'too large' (KABAR_MAX_BYTES, default 5 MB)."""
-    return int(os.environ.get("KABAR_MAX_BYTES", DEFAULT_MAX_BYTES))
+def resolve(**given: Any) -> Settings:
+    """The run's settings: what is given (not None) beats KABAR_* variables and defaults."""
+    given = {key: value for key, value in given.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        raise _explain(error, given) from None
 
 
-def article_patterns() -> tuple[str, ...]:
-    """Which inbox files are articles (KABAR_PATTERNS, comma-separated globs)."""
-    given = os.environ.get("KABAR_PATTERNS", DEFAULT_PATTERNS)
-    return tuple(p.strip() for p in given.split(",") if p.strip())
+def process_settings() -> ProcessSettings:
+    """This process's own settings, read from its environment now."""
+    try:
+        return ProcessSettings()
+    except ValidationError as error:
+        raise _explain(error, {}) from None
 
 
-def prompt_template() -> str:
-    """The brief prompt for instruction-following summarisers: KABAR_PROMPT, else
-    prompts/brief.md. Placeholders: {title}, {date}, {outlet}, {text}."""
-    path = Path(os.environ.get("KABAR_PROMPT") or DEFAULT_PROMPT)
-    template = path.read_text(encoding="utf-8")
-    if "{text}" not in template:
-        raise ValueError(f"The prompt template {path} has no {{text}} placeholder.")
-    return template
+def environment_for_workers() -> dict[str, str]:
+    return {key: os.environ[key] for key in PASSED_TO_WORKERS if key in os.environ}
 
 
-def cache_dir(output: str | Path) -> Path:
-    """KABAR_CACHE_DIR, else a `.kabar-cache` folder beside the output folder."""
-    given = os.environ.get("KABAR_CACHE_DIR")
-    if given:
-        return Path(given).expanduser().resolve()
-    return Path(output).expanduser().resolve().parent / ".kabar-cache"
+def default_in_words(field) -> str:
+    extra = field.json_schema_extra or {}
+    if extra.get("shown"):
+        return extra["shown"]
+    value = field.default
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        value = ",".join(value)
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    """The README's settings table, made from the two classes above."""
+    rows = [
+        "| what | CLI option | flow parameter | environment variable | default |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for scope in (Settings, ProcessSettings):
+        for name, field in scope.model_fields.items():
+            extra = field.json_schema_extra or {}
+            cli = extra.get("cli", "")
+            cli = cli if cli.startswith("`") or not cli else f"`{cli}`"
+            parameter = f"`{name}`" if extra.get("parameter") else ""
+            what = field.description + (
+                " — read by each process for itself" if scope is ProcessSettings else ""
+            )
+            row = [what, cli, parameter, f"`KABAR_{name.upper()}`", default_in_words(field)]
+            rows.append("| " + " | ".join(row) + " |")
+    return "\n".join(rows)
