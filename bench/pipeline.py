@@ -24,18 +24,18 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
+
+from loopback import start_prefect_server  # noqa: E402
 
 # (label, runner, backend, local Dask workers, model threads per process)
 CONFIGS = [
@@ -120,41 +120,6 @@ def make_inbox(folder: Path, count: int) -> Path:
         (folder / f"article-{number:03d}.txt").write_text(varied, encoding="utf-8")
     os.utime(folder)
     return folder
-
-
-# --- a Prefect server ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(home: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    prefect = Path(sys.executable).parent / "prefect"
-    server = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2):
-                return server, url
-        except OSError:
-            time.sleep(1)
-    server.kill()
-    raise RuntimeError("the Prefect server did not start in 120 s")
 
 
 # --- one configuration, in its own process ----------------------------------------------
@@ -277,7 +242,10 @@ def main() -> None:
 
     models = build_models(args.work, args.translation_tokens, args.summary_tokens)
     convert_once(models, args.work / "engines")
-    server, api = start_server(Path(tempfile.mkdtemp(prefix="prefect-home-", dir=args.work)))
+    server, api = start_prefect_server(
+        Path(tempfile.mkdtemp(prefix="prefect-home-", dir=args.work)),
+        {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"},
+    )
     rows = []
     try:
         for size in args.sizes:

@@ -12,20 +12,16 @@ configuration runs in a fresh process (peak memory is its own). Prints a Markdow
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
 
-from common import peak_memory_mb  # noqa: E402
+import common  # noqa: E402
 
 REAL_VOCAB = 50_264
 ARTICLE = (
@@ -41,16 +37,13 @@ def build_model(work: Path) -> Path:
     target = work / "distilbart-real-arch"
     if (target / "config.json").is_file():
         return target
-    import torch
-    from tiny_models import build_bart
-    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+    from tiny_models import bart_config, build_bart
+    from transformers import BartForConditionalGeneration, BartTokenizer
 
     tiny = build_bart(work / "tiny-bart")
     source = json.loads((tiny / "tokenizer.json").read_text())
-    vocab = source["model"]["vocab"]
+    vocab = common.pad_vocab(source["model"]["vocab"], REAL_VOCAB)
     merges = source["model"]["merges"]
-    for i in range(len(vocab), REAL_VOCAB):  # fillers the tokenizer never produces
-        vocab[f"<unused{i}>"] = i
     (work / "vocab.json").write_text(json.dumps(vocab))
     lines = [m if isinstance(m, str) else " ".join(m) for m in merges]
     (work / "merges.txt").write_text("#version: 0.2\n" + "\n".join(lines) + "\n")
@@ -58,26 +51,10 @@ def build_model(work: Path) -> Path:
     tokenizer.model_max_length = 1024
     assert len(tokenizer) == REAL_VOCAB, len(tokenizer)
     tokenizer.save_pretrained(target)
-    config = BartConfig(
-        vocab_size=REAL_VOCAB,
-        d_model=1024,
-        encoder_layers=12,
-        decoder_layers=6,
-        encoder_attention_heads=16,
-        decoder_attention_heads=16,
-        encoder_ffn_dim=4096,
-        decoder_ffn_dim=4096,
-        max_position_embeddings=1024,
-        activation_function="gelu",
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id,
-        forced_eos_token_id=tokenizer.eos_token_id,
+    config = bart_config(
+        tokenizer, d_model=1024, layers=(12, 6), heads=16, ffn=4096, activation_function="gelu"
     )
-    torch.manual_seed(0)
-    BartForConditionalGeneration(config).save_pretrained(target)
-    return target
+    return common.save_random_model(target, BartForConditionalGeneration, config)
 
 
 def article_of(count_tokens, tokens: int) -> dict:
@@ -107,58 +84,37 @@ def run_config(backend: str, beams: int, args) -> dict:
     summariser = Seq2SeqSummariser(engine, settings, models.input_cap(ref))
     article = article_of(summariser.count_tokens, args.input_tokens)
     summarise_article(article, summariser, settings)  # warm-up
-    best = float("inf")
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        result = summarise_article(article, summariser, settings)
-        best = min(best, time.perf_counter() - started)
+    best, result = common.best_time(
+        lambda: summarise_article(article, summariser, settings), args.repeats
+    )
     assert result["parts"] == 1
     return {"backend": backend, "beams": beams, "seconds": round(best, 2),
             "input_tokens": summariser.count_tokens(article["paragraphs"][0]),
-            "peak_mb": peak_memory_mb()}  # fmt: skip
+            "peak_mb": common.peak_memory_mb()}  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
-    parser.add_argument("--input-tokens", type=int, default=512)
-    parser.add_argument("--output-tokens", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--beams", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
+    args = common.arguments(__doc__, input_tokens=512, output_tokens=60)
     if args.worker:
         print(json.dumps(run_config(args.worker, args.beams, args)))
         return
 
-    model = build_model(args.work)
-    subprocess.run(  # convert once up front: no row's time or memory includes it
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from tasks import models; models.engine(models.resolve(sys.argv[2]), 'seq2seq', "
-         "'ctranslate2', sys.argv[3])", str(ROOT), str(model), str(args.work / "cache")],
-        check=True,
-    )  # fmt: skip
+    # Convert once up front: no row's time or memory includes it.
+    common.convert_once(build_model(args.work), "seq2seq", args.work / "cache")
     rows = []
     for backend in ("transformers", "ctranslate2"):
         for beams in (1, 4):
-            done = subprocess.run(
-                [sys.executable, __file__, "--worker", backend, "--beams", str(beams),
-                 "--work", str(args.work), "--input-tokens", str(args.input_tokens),
-                 "--output-tokens", str(args.output_tokens), "--repeats", str(args.repeats)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            rows.append(common.in_fresh_process(__file__, backend, beams, args))
             print(f"  {backend}, beam {beams}: {rows[-1]['seconds']} s", file=sys.stderr)
 
-    cores = len(os.sched_getaffinity(0))
-    print(f"Machine: {platform.machine()}, {cores} cores; one article of "
-          f"{rows[0]['input_tokens']} tokens -> {args.output_tokens} tokens; best of "
-          f"{args.repeats}\n")  # fmt: skip
-    print("| backend | beams | seconds per article | peak memory (MB) |")
-    print("| --- | --- | --- | --- |")
-    for r in rows:
-        print(f"| {r['backend']} | {r['beams']} | {r['seconds']} | {r['peak_mb']} |")
+    print(
+        f"{common.machine()}; one article of {rows[0]['input_tokens']} tokens -> "
+        f"{args.output_tokens} tokens; best of {args.repeats}\n"
+    )
+    common.print_table(
+        ["backend", "beams", "seconds per article", "peak memory (MB)"],
+        [(r["backend"], r["beams"], r["seconds"], r["peak_mb"]) for r in rows],
+    )
     by = {(r["backend"], r["beams"]): r["seconds"] for r in rows}
     for beams in (1, 4):
         ratio = by[("transformers", beams)] / by[("ctranslate2", beams)]

@@ -16,20 +16,16 @@ the guards would retry everything, which no real model makes them do.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
 
-from common import peak_memory_mb  # noqa: E402
+import common  # noqa: E402
 
 REAL_VOCAB = 54_796
 RAW_BATCH = 16  # sentences per call for the raw engines
@@ -40,16 +36,14 @@ def build_model(work: Path) -> Path:
     target = work / "marian-real-arch"
     if (target / "config.json").is_file():
         return target
-    import torch
-    from tiny_models import build_marian
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from tiny_models import build_marian, marian_config
+    from transformers import MarianMTModel, MarianTokenizer
 
     tiny = build_marian(work / "tiny-tokenizer")
     vocab = json.loads((tiny / "vocab.json").read_text())
     pad = vocab.pop("<pad>")
     assert pad == len(vocab)
-    for i in range(len(vocab), REAL_VOCAB - 1):  # fillers the tokenizer never produces
-        vocab[f"<unused{i}>"] = i
+    common.pad_vocab(vocab, REAL_VOCAB - 1)
     vocab["<pad>"] = REAL_VOCAB - 1
     target.mkdir(parents=True)
     (work / "vocab.json").write_text(json.dumps(vocab))
@@ -64,27 +58,10 @@ def build_model(work: Path) -> Path:
     tokenizer = MarianTokenizer.from_pretrained(target)
     assert len(tokenizer) == REAL_VOCAB
     assert max(tokenizer.get_vocab().items(), key=lambda item: item[1])[0] == "<pad>"
-    config = MarianConfig(
-        vocab_size=REAL_VOCAB,
-        d_model=512,
-        encoder_layers=6,
-        decoder_layers=6,
-        encoder_attention_heads=8,
-        decoder_attention_heads=8,
-        encoder_ffn_dim=2048,
-        decoder_ffn_dim=2048,
-        activation_function="swish",
-        scale_embedding=True,
-        max_position_embeddings=512,
-        pad_token_id=REAL_VOCAB - 1,
-        decoder_start_token_id=REAL_VOCAB - 1,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        share_encoder_decoder_embeddings=True,
+    config = marian_config(
+        REAL_VOCAB, d_model=512, layers=6, heads=8, ffn=2048, activation_function="swish"
     )
-    torch.manual_seed(0)
-    MarianMTModel(config).save_pretrained(target)
-    return target
+    return common.save_random_model(target, MarianMTModel, config)
 
 
 def seed_articles() -> list[dict]:
@@ -160,11 +137,7 @@ def run_config(
                 translate_article(article, translator)
 
     loaded.generate(units[:2], decoding)  # warm-up: first-call allocations
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        job()
-        best = min(best, time.perf_counter() - started)
+    best, _ = common.best_time(job, repeats)
     produced = len(units) * out_tokens
     return {
         "engine": engine,
@@ -172,7 +145,7 @@ def run_config(
         "sentences": len(units),
         "seconds": round(best, 2),
         "tokens_per_s": round(produced / best),
-        "peak_mb": peak_memory_mb(),
+        "peak_mb": common.peak_memory_mb(),
     }
 
 
@@ -189,57 +162,32 @@ CONFIGS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
-    parser.add_argument("--output-tokens", type=int, default=40)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--beams", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-
+    args = common.arguments(__doc__, output_tokens=40)
     if args.worker:
+        model = build_model(args.work)
         result = run_config(
-            args.worker,
-            args.beams,
-            build_model(args.work),
-            args.work,
-            args.output_tokens,
-            args.repeats,
+            args.worker, args.beams, model, args.work, args.output_tokens, args.repeats
         )
         print(json.dumps(result))
         return
 
-    model = build_model(args.work)
     # Convert once up front so no configuration's timing or memory includes it.
-    subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
-         "from tasks import models; models.engine(models.resolve(sys.argv[2]), 'marian', "
-         "'ctranslate2', sys.argv[3])", str(ROOT), str(model), str(args.work / "cache")],
-        check=True,
-    )  # fmt: skip
+    common.convert_once(build_model(args.work), "marian", args.work / "cache")
     rows = []
     for engine, beams in CONFIGS:
-        done = subprocess.run(
-            [sys.executable, __file__, "--worker", engine, "--beams", str(beams),
-             "--work", str(args.work), "--output-tokens", str(args.output_tokens),
-             "--repeats", str(args.repeats)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        rows.append(common.in_fresh_process(__file__, engine, beams, args))
         print(f"  {engine}, beam {beams}: {rows[-1]['tokens_per_s']} tok/s", file=sys.stderr)
 
     by = {(r["engine"], r["beams"]): r for r in rows}
     isa = os.environ.get("CT2_FORCE_CPU_ISA", "set by Kabar (AVX512 when the CPU has it)")
-    cores = len(os.sched_getaffinity(0))
-    print(f"Machine: {platform.machine()}, {cores} cores; {rows[0]['sentences']} seed sentences "
-          f"-> {args.output_tokens} tokens each; best of {args.repeats}; "
-          f"CT2_FORCE_CPU_ISA: {isa}\n")  # fmt: skip
-    print("| engine | beams | seconds | output tok/s | peak memory (MB) |")
-    print("| --- | --- | --- | --- | --- |")
-    for r in rows:
-        cells = (r["engine"], r["beams"], r["seconds"], r["tokens_per_s"], r["peak_mb"])
-        print("| " + " | ".join(map(str, cells)) + " |")
+    print(
+        f"{common.machine()}; {rows[0]['sentences']} seed sentences -> {args.output_tokens} "
+        f"tokens each; best of {args.repeats}; CT2_FORCE_CPU_ISA: {isa}\n"
+    )
+    common.print_table(
+        ["engine", "beams", "seconds", "output tok/s", "peak memory (MB)"],
+        [(r["engine"], r["beams"], r["seconds"], r["tokens_per_s"], r["peak_mb"]) for r in rows],
+    )
     for beams in (1, 4):
         kabar = by[("kabar step, ctranslate2 backend", beams)]["tokens_per_s"]
         raw = by[("raw ctranslate2 translate_batch (int8)", beams)]["tokens_per_s"]

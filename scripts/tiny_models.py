@@ -5,7 +5,8 @@
 They have the real classes, tokenizers and file layout (written by
 `save_pretrained`, read back by `from_pretrained`), so a Kabar run on them takes
 the real code path; their output is gibberish. The tokenizers are trained on the
-seed articles. Tests build them the same way.
+seed articles. Tests build them the same way; bench/ builds its random-weight models of
+the real sizes with the same tokenizers and configs (`marian_config`, `bart_config`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,93 @@ def _corpus(lines_out: Path) -> list[str]:
     return lines
 
 
+def _byte_level_tokenizer(out: Path, max_length: int, chat_template: str | None = None):
+    """A byte-level BPE tokenizer (BART's kind) trained on the corpus and saved into `out`,
+    reading at most `max_length` tokens; the BART, T5 and chat models all use it."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartTokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        corpus = Path(work) / "corpus.txt"
+        _corpus(corpus)
+        trainer = ByteLevelBPETokenizer()
+        trainer.train(
+            [str(corpus)],
+            vocab_size=1000,
+            min_frequency=1,
+            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        )
+        trainer.save_model(work)
+        # The 5.x keywords are vocab= / merges= (vocab_file= is silently ignored).
+        vocab, merges = Path(work) / "vocab.json", Path(work) / "merges.txt"
+        tokenizer = BartTokenizer(vocab=str(vocab), merges=str(merges))
+        if chat_template:
+            tokenizer.chat_template = chat_template
+        tokenizer.model_max_length = max_length
+        tokenizer.save_pretrained(out)
+    return tokenizer
+
+
+def _encoder_decoder(layers: int | tuple[int, int], heads: int, ffn: int) -> dict:
+    """Config options of an encoder and a decoder alike but for depth: `layers` is both
+    depths, or (encoder, decoder)."""
+    encoder, decoder = layers if isinstance(layers, tuple) else (layers, layers)
+    return {
+        "encoder_layers": encoder,
+        "decoder_layers": decoder,
+        "encoder_attention_heads": heads,
+        "decoder_attention_heads": heads,
+        "encoder_ffn_dim": ffn,
+        "decoder_ffn_dim": ffn,
+    }
+
+
+def marian_config(vocab_size: int, d_model: int, layers: int, heads: int, ffn: int, **options):
+    """A MarianMT config in Marian's token layout (</s> = 0, <pad> last and the decoder's
+    start), one embedding matrix shared by the encoder, the decoder and the output."""
+    from transformers import MarianConfig
+
+    return MarianConfig(
+        vocab_size=vocab_size,
+        d_model=d_model,
+        **_encoder_decoder(layers, heads, ffn),
+        max_position_embeddings=512,
+        pad_token_id=vocab_size - 1,
+        decoder_start_token_id=vocab_size - 1,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+        **options,
+    )
+
+
+def bart_config(
+    tokenizer, d_model: int, layers: int | tuple[int, int], heads: int, ffn: int, **options
+):
+    """A BART config for `tokenizer`'s vocabulary and special tokens (the decoder starts
+    with </s>, as BART's does)."""
+    from transformers import BartConfig
+
+    return BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=d_model,
+        **_encoder_decoder(layers, heads, ffn),
+        max_position_embeddings=1024,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+        **options,
+    )
+
+
 def build_marian(out: Path, seed: int = 0) -> Path:
     import sentencepiece as spm
     import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianMTModel, MarianTokenizer
 
     torch.manual_seed(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,85 +162,20 @@ def build_marian(out: Path, seed: int = 0) -> Path:
         )
         tokenizer.save_pretrained(out)
 
-    size = len(vocab)
-    config = MarianConfig(
-        vocab_size=size,
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=512,
-        pad_token_id=size - 1,
-        decoder_start_token_id=size - 1,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        scale_embedding=True,
-        share_encoder_decoder_embeddings=True,
-    )
+    config = marian_config(len(vocab), d_model=32, layers=2, heads=2, ffn=64)
     MarianMTModel(config).save_pretrained(out)
     return out
 
 
 def build_bart(out: Path, seed: int = 0) -> Path:
     import torch
-    from tokenizers import ByteLevelBPETokenizer
-    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+    from transformers import BartForConditionalGeneration
 
     torch.manual_seed(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        corpus = Path(work) / "corpus.txt"
-        _corpus(corpus)
-        trainer = ByteLevelBPETokenizer()
-        trainer.train(
-            [str(corpus)],
-            vocab_size=1000,
-            min_frequency=1,
-            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        )
-        trainer.save_model(work)
-        # The 5.x keywords are vocab= / merges= (vocab_file= is silently ignored).
-        tokenizer = BartTokenizer(
-            vocab=str(Path(work) / "vocab.json"), merges=str(Path(work) / "merges.txt")
-        )
-        tokenizer.model_max_length = 1024
-        tokenizer.save_pretrained(out)
-
-    config = BartConfig(
-        vocab_size=len(tokenizer),
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=1024,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id,
-        forced_eos_token_id=tokenizer.eos_token_id,
-    )
+    tokenizer = _byte_level_tokenizer(out, max_length=1024)
+    config = bart_config(tokenizer, d_model=32, layers=2, heads=2, ffn=64)
     BartForConditionalGeneration(config).save_pretrained(out)
     return out
-
-
-def _byte_level_tokenizer(work: str):
-    from tokenizers import ByteLevelBPETokenizer
-    from transformers import BartTokenizer
-
-    corpus = Path(work) / "corpus.txt"
-    _corpus(corpus)
-    trainer = ByteLevelBPETokenizer()
-    trainer.train([str(corpus)], vocab_size=1000, min_frequency=1,
-                  special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])  # fmt: skip
-    trainer.save_model(work)
-    vocab, merges = Path(work) / "vocab.json", Path(work) / "merges.txt"
-    return BartTokenizer(vocab=str(vocab), merges=str(merges))
 
 
 def build_t5(out: Path, seed: int = 0) -> Path:
@@ -165,11 +184,7 @@ def build_t5(out: Path, seed: int = 0) -> Path:
     from transformers import T5Config, T5ForConditionalGeneration
 
     torch.manual_seed(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        tokenizer = _byte_level_tokenizer(work)
-        tokenizer.model_max_length = 512
-        tokenizer.save_pretrained(out)
+    tokenizer = _byte_level_tokenizer(out, max_length=512)
     config = T5Config(
         vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=64, num_layers=2,
         num_decoder_layers=2, num_heads=2, feed_forward_proj="gated-gelu",
@@ -192,12 +207,7 @@ def build_chat(out: Path, seed: int = 0) -> Path:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        tokenizer = _byte_level_tokenizer(work)
-        tokenizer.chat_template = CHAT_TEMPLATE
-        tokenizer.model_max_length = 2048
-        tokenizer.save_pretrained(out)
+    tokenizer = _byte_level_tokenizer(out, max_length=2048, chat_template=CHAT_TEMPLATE)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,

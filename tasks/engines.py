@@ -9,7 +9,7 @@ caller's business (tasks/translate.py), so they behave the same on either.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 BACKENDS = ("transformers", "ctranslate2")
 
@@ -44,16 +44,22 @@ class Engine(Protocol):
     def generate(self, texts: list[str], decoding: Decoding) -> list[str]: ...
 
 
-class TransformersEngine:
+class _TokenCounting:
+    """What both engines share: their Hugging Face tokenizer says how long a text is."""
+
+    tokenizer: Any
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, truncation=False)["input_ids"])
+
+
+class TransformersEngine(_TokenCounting):
     name = "transformers"
 
     def __init__(self, tokenizer, model) -> None:
         self.tokenizer = tokenizer
         self.model = model
         self.device = model.device.type
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
 
     def generate(self, texts: list[str], decoding: Decoding) -> list[str]:
         import torch
@@ -64,7 +70,7 @@ class TransformersEngine:
         return [t.strip() for t in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
 
 
-class CTranslate2Engine:
+class CTranslate2Engine(_TokenCounting):
     name = "ctranslate2"
 
     def __init__(self, tokenizer, translator, model_defaults: dict | None = None) -> None:
@@ -82,9 +88,6 @@ class CTranslate2Engine:
 
     def _tokens(self, text: str) -> list[str]:
         return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
 
     def generate(self, texts: list[str], decoding: Decoding) -> list[str]:
         def pick(name: str, fallback):

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from kabar.tasks.engines import Decoding, Engine
 from kabar.tasks.faithfulness import unsupported_facts
+from kabar.tasks.packing import pack
 from kabar.tasks.sentences import split_sentences
 
 SUMMARISE_VERSION = "3"  # bump when summarise_article's output changes for the same input
@@ -76,19 +77,9 @@ def pack_sentences(sentences: list[str], count_tokens: Callable[[str], int], cap
 
     A single sentence over the cap is cut by words: the model must see all of it.
     """
-    parts: list[str] = []
-    current = ""
-    for sentence in sentences:
-        for piece in _fit(sentence, count_tokens, cap):
-            joined = f"{current} {piece}".strip()
-            if current and count_tokens(joined) > cap:
-                parts.append(current)
-                current = piece
-            else:
-                current = joined
-    if current:
-        parts.append(current)
-    return parts
+    return pack(
+        sentences, count_tokens, cap, cut=lambda sentence: _fit(sentence, count_tokens, cap)
+    )
 
 
 def _fit(sentence: str, count_tokens: Callable[[str], int], cap: int) -> list[str]:

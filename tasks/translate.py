@@ -22,6 +22,7 @@ from functools import cache
 from kabar.tasks import hardware
 from kabar.tasks.engines import Decoding, Engine
 from kabar.tasks.language import is_english
+from kabar.tasks.packing import pack, word_windows
 from kabar.tasks.sentences import split_sentences
 
 TRANSLATE_VERSION = "3"  # bump when translate_article's output changes for the same input
@@ -95,33 +96,12 @@ def cut_long(sentence: str, count_tokens: Callable[[str], int], limit: int) -> l
     """Pieces of a sentence, each under `limit` tokens: whole clauses where possible."""
     if count_tokens(sentence) <= limit:
         return [sentence]
-    pieces: list[str] = []
-    current = ""
-    for clause in _CLAUSE.split(sentence):
-        for part in _word_windows(clause, count_tokens, limit):
-            joined = f"{current} {part}".strip()
-            if current and count_tokens(joined) > limit:
-                pieces.append(current)
-                current = part
-            else:
-                current = joined
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _word_windows(text: str, count_tokens: Callable[[str], int], limit: int) -> list[str]:
-    if count_tokens(text) <= limit:
-        return [text]
-    windows, current = [], []
-    for word in text.split():
-        if current and count_tokens(" ".join([*current, word])) > limit:
-            windows.append(" ".join(current))
-            current = []
-        current.append(word)
-    if current:
-        windows.append(" ".join(current))
-    return windows
+    return pack(
+        _CLAUSE.split(sentence),
+        count_tokens,
+        limit,
+        cut=lambda clause: word_windows(clause, count_tokens, limit),
+    )
 
 
 # --- batching ------------------------------------------------------------------------

@@ -4,24 +4,16 @@ as the UI's 'Custom run' form does, and the briefs read back as artifacts."""
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from loopback import start_prefect_server, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(check, seconds: float, what: str):
@@ -34,48 +26,22 @@ def wait_until(check, seconds: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def service(tmp_path, tiny_models):
     """A real Prefect server on a free port and `kabar serve` against it; both stopped after."""
     home = tmp_path / "prefect-home"
-    api = f"http://127.0.0.1:{free_port()}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api,
+    settings = {
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         "KABAR_SETTLE_SECONDS": "0",
         "HF_HUB_OFFLINE": "1",
     }
-    port = api.rsplit(":", 1)[1].split("/")[0]
     logs = (tmp_path / "server.log").open("w"), (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
-         "--port", port],
-        env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
-        stdout=logs[0], stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    served = None
+    server = served = None
     try:
-        wait_until(lambda: healthy(api), 90, "the Prefect server")
+        server, api = start_prefect_server(
+            home, settings, log=logs[0], seconds=90, start_new_session=True
+        )
+        env = {**os.environ, **settings, "PREFECT_HOME": str(home), "PREFECT_API_URL": api}
         inbox = tmp_path / "inbox"
         shutil.copytree(SEEDS, inbox)
         served = subprocess.Popen(
@@ -93,7 +59,8 @@ def service(tmp_path, tiny_models):
     finally:
         if served is not None:
             stop(served)  # the runner before the server
-        stop(server)
+        if server is not None:
+            stop(server)
         for log in logs:
             log.close()
 
