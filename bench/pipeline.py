@@ -1,7 +1,8 @@
-"""The whole flow on many articles: thread runner against Dask workers.
+"""The whole flow on many articles: its overhead over direct calls, how soon briefs
+appear, and the thread runner against Dask workers.
 
-    python bench/pipeline.py [--work DIR] [--sizes 10 40] [--translation-tokens 40]
-                             [--summary-tokens 60]
+    python bench/pipeline.py [--work DIR] [--sizes 1 10 40] [--translation-tokens 40]
+                             [--summary-tokens 60] [--only LABEL]
 
 Feeds N articles (the five seeds, each copy with its own title, so every one is new to the
 cache) through `briefing` against a running Prefect server started here, with random-weight
@@ -14,7 +15,14 @@ real model does not, so they are off (KABAR_GUARDS=off).
 Each configuration runs in a fresh process with a cold step cache (the CTranslate2
 conversions are made once beforehand and shared), then runs again on the warm cache. Peak
 memory is the largest sum of resident memory over the process and all its children (Dask's
-scheduler, nannies and workers), sampled every 0.2 s. Prints a Markdown table.
+scheduler, nannies and workers), sampled every 0.2 s.
+
+The first row calls the flow's step functions on the same articles with the same models and
+settings one after another in one process (no Prefect, no cache, no files; model loading
+counted): the flow's throughput is reported as a ratio of it. *First brief* and *median
+brief* are seconds from the start of the run (model loading included) to the brief's file.
+A size of 1 runs the thread runner only: the flow on one article alone, the yardstick for
+the first brief of a larger run. Prints a Markdown table and the ratios.
 """
 
 from __future__ import annotations
@@ -35,10 +43,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
 
+from common import peak_memory_mb  # noqa: E402
 from loopback import start_prefect_server  # noqa: E402
 
-# (label, runner, backend, local Dask workers, model threads per process)
+# (label, runner, backend, local Dask workers, model threads per process).
+# Runner "direct": the same steps called one after another in one process, no Prefect.
+DIRECT = "direct calls (no Prefect), ctranslate2"
 CONFIGS = [
+    (DIRECT, "direct", "ctranslate2", None, None),
     ("thread runner, ctranslate2", "thread", "ctranslate2", None, None),
     ("dask 1 worker x 1 thread, ctranslate2", "dask", "ctranslate2", 1, 1),
     ("dask 2 workers x 1 thread, ctranslate2", "dask", "ctranslate2", 2, 1),
@@ -159,6 +171,11 @@ class TreeMemory:
         self._thread.join()
 
 
+def brief_times(output: Path, started: float) -> list[float]:
+    """Seconds from `started` (wall clock) to each brief's file, in order."""
+    return sorted(path.stat().st_mtime - started for path in output.glob("*/brief.json"))
+
+
 def run_config(args) -> dict:
     from kabar.flows.briefing import briefing
 
@@ -172,9 +189,11 @@ def run_config(args) -> dict:
         "workers": args.workers,
     }
     with TreeMemory() as memory:
-        started = time.perf_counter()
-        cold = briefing(**options)
+        wall_start, started = time.time(), time.perf_counter()
+        state = briefing(**options, return_state=True)
         cold_seconds = time.perf_counter() - started
+        cold = state.result()
+        briefs = brief_times(Path(args.output), wall_start)
         started = time.perf_counter()
         warm = briefing(**options)
         warm_seconds = time.perf_counter() - started
@@ -184,8 +203,80 @@ def run_config(args) -> dict:
     return {
         "articles": len(cold["articles"]),
         "seconds": round(cold_seconds, 1),
+        "first_brief": round(briefs[0], 1),
+        "median_brief": round(briefs[len(briefs) // 2], 1),
         "warm_seconds": round(warm_seconds, 1),
         "peak_mb": round(memory.peak / 2**20),
+        "time_went": where_time_went(state.state_details.flow_run_id, wall_start, cold_seconds),
+    }
+
+
+def where_time_went(flow_run_id, wall_start: float, seconds: float) -> dict:
+    """The run's wall time in parts, from its task runs' times on the Prefect server:
+    before the first step starts, model steps at work, the model lane idle between them
+    (bookkeeping, and cleaning while no article is ready for the model), and after the
+    last step."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    timed = sorted((r for r in runs if r.start_time and r.end_time), key=lambda r: r.start_time)
+    model = [r for r in timed if not r.name.startswith("clean")]
+    busy = sum((r.end_time - r.start_time).total_seconds() for r in model)
+    first = timed[0].start_time.timestamp() - wall_start
+    last = max(r.end_time.timestamp() for r in timed) - wall_start
+    return {
+        "before_first_step": round(first, 2),
+        "model_steps": round(busy, 2),
+        "model_lane_idle": round(last - first - busy, 2),
+        "after_last_step": round(seconds - last, 2),
+    }
+
+
+def run_direct(args) -> dict:
+    """The flow's steps on the same articles with the same models and settings, called one
+    after another in this process: no Prefect, no step cache, no files written. Model
+    loading is counted, as in the flow. The yardstick for the flow's overhead."""
+    from dataclasses import asdict
+
+    from kabar.flows import steps
+    from kabar.tasks import models, settings
+    from kabar.tasks.ingest import find_articles, read_article
+    from kabar.tasks.summarise import SummarySettings
+    from kabar.tasks.translate import TranslationSettings
+
+    started = time.perf_counter()
+    config = settings.resolve(
+        inbox=str(args.inbox), translator=str(args.translator),
+        summariser=str(args.summariser), backend=args.backend,
+    )  # fmt: skip
+    cache_dir = str(config.cache_folder())
+    translator = asdict(models.resolve(config.translator))
+    summariser = asdict(models.resolve(config.summariser))
+    translation_settings = TranslationSettings(backend=config.backend, guards=config.guards)
+    summary_settings = SummarySettings(
+        backend=config.backend, max_words=config.max_words, unfaithful=config.unfaithful
+    )
+    briefs = []
+    for path in find_articles(Path(config.inbox), config.patterns):
+        article = steps.clean_step(read_article(path, config.max_bytes).text)
+        translation = steps.translate_step(
+            article, translator, translation_settings.to_dict(), cache_dir
+        )
+        meta = {"title": translation["title"], "date": article["published"],
+                "outlet": article["outlet"]}  # fmt: skip
+        steps.summarise_step(translation, summariser, summary_settings.to_dict(), cache_dir, meta)
+        briefs.append(time.perf_counter() - started)
+    return {
+        "articles": len(briefs),
+        "seconds": round(briefs[-1], 1),
+        "first_brief": round(briefs[0], 1),
+        "median_brief": round(briefs[len(briefs) // 2], 1),
+        "warm_seconds": None,
+        "peak_mb": peak_memory_mb(),
     }
 
 
@@ -224,10 +315,12 @@ def run_in_process(label, runner, backend, workers, threads, inbox, models, args
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 40])
     parser.add_argument("--translation-tokens", type=int, default=40)
     parser.add_argument("--summary-tokens", type=int, default=60)
-    parser.add_argument("--only", help="run only the configurations whose label has this")
+    parser.add_argument(
+        "--only", nargs="+", help="run only the configurations whose label has one of these"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     for hidden in ("--runner", "--backend", "--inbox", "--output", "--translator",
                    "--summariser"):  # fmt: skip
@@ -237,7 +330,7 @@ def main() -> None:
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.worker:
-        print(json.dumps(run_config(args)))
+        print(json.dumps(run_direct(args) if args.runner == "direct" else run_config(args)))
         return
 
     models = build_models(args.work, args.translation_tokens, args.summary_tokens)
@@ -251,8 +344,10 @@ def main() -> None:
         for size in args.sizes:
             inbox = make_inbox(args.work / f"inbox-{size}", size)
             for label, runner, backend, workers, threads in CONFIGS:
-                if args.only and args.only not in label:
+                if args.only and not any(part in label for part in args.only):
                     continue
+                if size == 1 and label != CONFIGS[1][0]:
+                    continue  # one article: the flow alone is the yardstick
                 row = run_in_process(
                     label, runner, backend, workers, threads, inbox, models, args, api
                 )
@@ -267,20 +362,47 @@ def main() -> None:
         f"translations {args.translation_tokens} tokens a sentence, summaries "
         f"{args.summary_tokens} tokens; cold cache, then a warm re-run\n"
     )
-    print("| articles | configuration | seconds | articles / min | s / article | "
-          "warm re-run (s) | peak memory (MB) |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| articles | configuration | seconds | articles / min | s / article | first brief (s) "
+          "| median brief (s) | warm re-run (s) | peak memory (MB) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         per_article = r["seconds"] / r["articles"]
+        warm = "-" if r["warm_seconds"] is None else r["warm_seconds"]
         print(f"| {r['articles']} | {r['label']} | {r['seconds']} | {r['per_minute']} | "
-              f"{per_article:.2f} | {r['warm_seconds']} | {r['peak_mb']} |")  # fmt: skip
+              f"{per_article:.2f} | {r['first_brief']} | {r['median_brief']} | {warm} | "
+              f"{r['peak_mb']} |")  # fmt: skip
+    print()
+    for line in summary_lines(rows, args.sizes):
+        print(line)
+    print("\nWhere each flow run's time went (s):\n")
+    for r in rows:
+        if r.get("time_went"):
+            parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["time_went"].items())
+            print(f"- {r['articles']} articles, {r['label']}: {parts}")
+
+
+def summary_lines(rows: list[dict], sizes: list[int]) -> list[str]:
+    """The ratios the issues set targets for."""
     by = {(r["articles"], r["label"]): r for r in rows}
-    for size in args.sizes:
-        one = by.get((size, CONFIGS[1][0]))
-        two = by.get((size, CONFIGS[2][0]))
-        if one and two:
-            print(f"\n{size} articles: 2 workers = {one['seconds'] / two['seconds']:.2f}x "
-                  "1 worker of 1 thread.")  # fmt: skip
+    flow, one, two = CONFIGS[1][0], CONFIGS[2][0], CONFIGS[3][0]
+    lines = []
+    for size in sizes:
+        if (size, DIRECT) in by and (size, flow) in by:
+            ratio = by[size, DIRECT]["seconds"] / by[size, flow]["seconds"]
+            lines.append(f"- {size} articles: the flow's throughput is {ratio:.2f}x direct calls.")
+        if (size, one) in by and (size, two) in by:
+            ratio = by[size, one]["seconds"] / by[size, two]["seconds"]
+            lines.append(f"- {size} articles: 2 Dask workers = {ratio:.2f}x 1 worker of 1 thread.")
+    alone = by.get((1, flow))
+    for size in sizes:
+        if alone and size > 1 and (size, flow) in by:
+            first = by[size, flow]["first_brief"]
+            lines.append(
+                f"- {size} articles: first brief after {first} s = "
+                f"{first / alone['seconds']:.2f}x the flow on one article alone "
+                f"({alone['seconds']} s)."
+            )
+    return lines
 
 
 if __name__ == "__main__":

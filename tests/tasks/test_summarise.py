@@ -120,7 +120,7 @@ def test_the_kind_of_summariser_comes_from_its_config(tiny_models, name, kind):
 
 @pytest.mark.parametrize("name, model_kind", [("t5", "seq2seq"), ("chat", "causal")])
 def test_instruction_models_get_the_filled_prompt_with_every_part(tiny_models, name, model_kind):
-    from kabar.tasks.settings import prompt_template
+    from kabar.tasks.settings import resolve
     from kabar.tasks.summarise import render_prompt
 
     ref = models.resolve(str(tiny_models[name]))
@@ -134,7 +134,7 @@ def test_instruction_models_get_the_filled_prompt_with_every_part(tiny_models, n
 
     engine.generate = recording
     meta = {"title": "Belarus and Russia", "date": "2020-10-25", "outlet": "Republika"}
-    prompt = render_prompt(prompt_template(), meta)
+    prompt = render_prompt(resolve().prompt_template(), meta)
     settings = SummarySettings(beams=1, max_new_tokens=8, min_new_tokens=2)
     summariser = Seq2SeqSummariser(engine, settings, models.input_cap(ref) - 8, prompt)
     sentences = [f"Sentence {i} says minister {i} met the president." for i in range(150)]
