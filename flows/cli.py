@@ -31,14 +31,12 @@ def _click_option(name: str, field):
     tasks/settings.py. Its default is None, so that a KABAR_* variable still counts."""
     from typing import get_args, get_origin
 
-    from annotated_types import Ge, Le
-
     annotation = field.annotation
     if get_origin(annotation) is Literal:
         kind = click.Choice(get_args(annotation))
     elif int in (annotation, *get_args(annotation)):
-        low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
-        high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
         kind = click.IntRange(low, high)
     else:
         kind = None
