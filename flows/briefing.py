@@ -35,11 +35,15 @@ def _artifact_key(path: str) -> str:
     return f"brief-{slug or 'article'}"
 
 
-def _describe(brief: dict) -> str:
-    """How the Artifacts page lists a brief: its English headline, outlet and date."""
-    facts = " · ".join(v for v in (brief.get("outlet"), brief.get("published")) if v)
-    headline = brief.get("headline") or "(untitled)"
-    return f"{headline} — {facts}" if facts else headline
+def _describe(brief: dict, longest: int = 90) -> str:
+    """How the Artifacts page lists a brief: outlet and date first (its cards show the start
+    of a description only), then the English headline, shortened at a word."""
+    published = (brief.get("published") or "")[:16].replace("T", " ")  # minutes, no zone
+    facts = " · ".join(v for v in (brief.get("outlet"), published) if v)
+    headline = " ".join((brief.get("headline") or "(untitled)").split())
+    if len(headline) > longest:
+        headline = headline[:longest].rsplit(" ", 1)[0] + " …"
+    return f"{facts} — {headline}" if facts else headline
 
 
 def _publish_artifacts(entries: list[dict], digest_text: str) -> None:
@@ -86,8 +90,8 @@ def briefing(
     max_words: int = DEFAULTS.max_words,
     unfaithful: settings.Unfaithful = DEFAULTS.unfaithful,
     runner: settings.Runner = DEFAULTS.runner,
-    dask_address: str | None = DEFAULTS.dask_address,
-    workers: int | None = DEFAULTS.workers,
+    dask_address: str = DEFAULTS.dask_address,
+    workers: int = DEFAULTS.workers,
 ) -> dict:
     """Clean, translate and summarise each article file in `inbox`; write briefs to `output`.
 
@@ -106,7 +110,7 @@ def briefing(
         dask_address: With runner 'dask': the scheduler of an existing Dask cluster, such as
             tcp://10.0.0.5:8786 (empty: a local cluster).
         workers: With runner 'dask' and no address: worker processes of the local cluster
-            (empty: the cores, at most 4); they share the cores between them.
+            (0: the cores, at most 4); they share the cores between them.
     """
     config = settings.resolve(
         inbox=inbox, output=output, translator=translator, summariser=summariser,

@@ -87,11 +87,13 @@ class StepRunner:
             return 2
         return sum(self._dask().client.nthreads().values()) or self._workers
 
-    def submit(self, task, parameters: dict, wait_for: list, heavy: bool):
-        """`wait_for`: the article's previous step, so that Prefect links the two runs."""
+    def submit(self, task, parameters: dict, upstream: dict, heavy: bool):
+        """`upstream`: parameter name -> the task runs its value came from, so that Prefect
+        links the runs. (Not `wait_for`: a future of this process's threads cannot travel
+        to a Dask worker, and the upstream step is always finished already.)"""
         if self._name == "thread" or not heavy:
-            return self._local.submit(task, parameters, wait_for=wait_for)
-        return self._dask().submit(task, parameters, wait_for=wait_for)
+            return self._local.submit(task, parameters, dependencies=upstream)
+        return self._dask().submit(task, parameters, dependencies=upstream)
 
     def _dask(self):
         if self._cluster is None:

@@ -15,7 +15,8 @@ import queue
 from itertools import count
 from pathlib import Path
 
-from prefect.utilities.annotations import quote
+from prefect.client.schemas.objects import TaskRunResult
+from prefect.context import FlowRunContext
 
 from kabar.flows import steps
 from kabar.flows.article import STEPS, ArticleJob
@@ -57,16 +58,19 @@ def run_articles(
             while lane and in_lane < pool.slots(heavy):
                 _, order, _, job, step, parameters, key, upstream = heapq.heappop(lane)
                 task = steps.for_article(step, job.article_id, key, cache_dir, refresh)
-                wait_for = [upstream] if upstream is not None else []
-                # Quoted: Prefect would otherwise look for task results inside the
-                # parameters by object id, and ids of freed results are reused, which
-                # linked steps to other articles' runs. `wait_for` is the one true link.
-                quoted = {name: quote(value) for name, value in parameters.items()}
-                future = pool.submit(task, quoted, wait_for=wait_for, heavy=heavy)
+                # The one true link: the parameter that carries the previous step's result
+                # came from that step's run (see _NoImplicitLinks).
+                links = {}
+                if upstream is not None:
+                    links[steps.INPUT_OF[step]] = {TaskRunResult(id=upstream.task_run_id)}
+                future = pool.submit(task, parameters, links, heavy=heavy)
                 running[future] = (job, order, step, heavy)
                 future.add_done_callback(finished_futures.put)
                 in_lane += 1
 
+    context = FlowRunContext.get()
+    if context is not None:
+        context.run_results = _NoImplicitLinks()
     for order, job in enumerate(jobs):
         follow(job, order, job.first_step(), None)
     start_waiting_steps()
@@ -76,3 +80,18 @@ def run_articles(
         future.wait()  # done already; this fetches its final state
         follow(job, order, job.record(step, future.state), future)
         start_waiting_steps()
+
+
+class _NoImplicitLinks(dict):
+    """A flow run's registry of task results that keeps none.
+
+    Prefect links a task run to every earlier result whose object id turns up anywhere in
+    its parameters, one level into each result. Ids of freed results are reused and short
+    strings ('', an outlet's name) are shared objects, so runs were linked to other
+    articles' steps. Kabar names each link itself (`run_articles`), on the thread runner
+    and on Dask alike, so the registry records nothing. (Prefect reads it only to find
+    such links; tests/flows check the graph on both runners.)
+    """
+
+    def __setitem__(self, key, value) -> None:
+        pass

@@ -130,6 +130,8 @@ clean = task(clean_step, name="clean", **STORED)
 translate = task(translate_step, name="translate", **STORED)
 summarise = task(summarise_step, name="summarise", **STORED)
 STEP_TASKS = {"clean": clean, "translate": translate, "summarise": summarise}
+# The parameter of each step that carries the previous step's result (or the page text).
+INPUT_OF = {"clean": "text", "translate": "article", "summarise": "translation"}
 
 
 def for_article(step: str, article_id: str, key: str, cache_dir: Path, refresh: bool) -> Task:

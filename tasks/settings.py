@@ -88,20 +88,21 @@ class Settings(BaseSettings):
         cli="--runner",
         parameter=True,
     )
-    dask_address: str | None = _setting(
-        None,
-        "an existing Dask cluster's scheduler",
+    # Empty and 0 rather than None: the UI's form shows a plain field, not a None toggle.
+    dask_address: str = _setting(
+        "",
+        "an existing Dask cluster's scheduler (empty: a local cluster)",
         cli="--dask-address",
         parameter=True,
-        shown="none: a local cluster",
+        shown="empty: a local cluster",
     )
-    workers: int | None = _setting(
-        None,
-        "worker processes of the local Dask cluster",
+    workers: int = _setting(
+        0,
+        "worker processes of the local Dask cluster (0: the cores, at most 4)",
         cli="--workers",
         parameter=True,
-        shown="the cores, at most 4",
-        ge=1,
+        shown="0: the cores, at most 4",
+        ge=0,
         le=256,
     )
     guards: bool = _setting(

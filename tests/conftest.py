@@ -70,3 +70,36 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=60):
         yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def assert_each_article_chained():
+    """Checks a finished flow run as the UI's graph draws it: a task run per step and
+    article, named `<step> · <article id>`, each linked to its article's previous step and
+    to nothing else."""
+    import time
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from kabar.flows.steps import STEP_TASKS
+
+    def check(state) -> None:
+        ids = [e["article_id"] for e in state.result()["articles"] if e["steps"]["clean"] != "-"]
+        runs_of = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        with get_client(sync_client=True) as client:
+            deadline = time.monotonic() + 30  # task runs reach the server as events
+            while len(runs := client.read_task_runs(flow_run_filter=runs_of)) < 3 * len(ids):
+                assert time.monotonic() < deadline, [r.name for r in runs]
+                time.sleep(0.5)
+        by_name = {r.name: r for r in runs}
+        assert set(by_name) == {f"{step} · {i}" for i in ids for step in STEP_TASKS}
+        chain = (("clean", None), ("translate", "clean"), ("summarise", "translate"))
+        for article_id in ids:
+            for step, upstream in chain:
+                task_run = by_name[f"{step} · {article_id}"]
+                linked = {r.id for inputs in task_run.task_inputs.values() for r in inputs}
+                expected = {by_name[f"{upstream} · {article_id}"].id} if upstream else set()
+                assert linked == expected, (step, article_id, task_run.task_inputs)
+
+    return check

@@ -186,31 +186,14 @@ def test_instruction_summarisers_and_their_prompt_in_the_cache_key(
     ]  # a summarisation model reads no prompt: editing it redoes nothing there
 
 
-def test_prefect_sees_each_articles_own_chain_of_steps(prefect_api, tiny_models, tmp_path):
+def test_prefect_sees_each_articles_own_chain_of_steps(
+    prefect_api, tiny_models, tmp_path, assert_each_article_chained
+):
     """The UI's run graph: each task run is named by step and article, and linked to its own
     article's previous step and to nothing else."""
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for seed in sorted(SEEDS.glob("*.txt"))[:3]:
         shutil.copy(seed, inbox)
     state = run(tmp_path, tiny_models, summariser="lead", inbox=inbox, return_state=True)
-    report = state.result()
-    ids = [entry["article_id"] for entry in report["articles"]]
-
-    with get_client(sync_client=True) as client:
-        flow_runs = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
-        deadline = time.monotonic() + 30
-        while len(runs := client.read_task_runs(flow_run_filter=flow_runs)) < 9:
-            assert time.monotonic() < deadline, [r.name for r in runs]
-            time.sleep(0.5)
-    by_name = {r.name: r for r in runs}
-    assert set(by_name) == {f"{step} · {i}" for i in ids for step in steps.STEP_TASKS}
-    for article_id in ids:
-        for step, upstream in (("clean", None), ("translate", "clean"), ("summarise", "translate")):
-            task_run = by_name[f"{step} · {article_id}"]
-            linked = {r.id for inputs in task_run.task_inputs.values() for r in inputs}
-            expected = {by_name[f"{upstream} · {article_id}"].id} if upstream else set()
-            assert linked == expected, (step, article_id, task_run.task_inputs)
+    assert_each_article_chained(state)

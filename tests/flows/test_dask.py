@@ -37,7 +37,9 @@ def _model_reads():
     return models.loads()
 
 
-def test_two_workers_share_the_articles_and_load_each_model_once(cluster, tiny_models, tmp_path):
+def test_two_workers_share_the_articles_and_load_each_model_once(
+    cluster, tiny_models, tmp_path, assert_each_article_chained
+):
     address, client = cluster
     options = {
         "inbox": str(SEEDS),
@@ -48,10 +50,12 @@ def test_two_workers_share_the_articles_and_load_each_model_once(cluster, tiny_m
         "runner": "dask",
         "dask_address": address,
     }
-    first = briefing(**options)
+    state = briefing(**options, return_state=True)
+    first = state.result()
     for step in ("clean", "translate", "summarise"):
         assert states(first, step) == ["done"] * 5
     assert first["cluster_used"]
+    assert_each_article_chained(state)  # the graph is right on Dask too
     assert all((Path(e["brief_path"])).is_file() for e in first["articles"])
 
     reads = client.run(_model_reads)  # worker address -> its model reads
