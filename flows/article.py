@@ -36,6 +36,7 @@ class RunSettings:
     translation_settings: dict
     summary_settings: dict
     cache_dir: str
+    max_article_words: int = 20_000
 
 
 def new_entry(source: SourceFile) -> dict:
@@ -106,6 +107,11 @@ class ArticleJob:
         )  # fmt: skip
         if not article["body"]:
             self._stop("clean", "skipped: no article text")
+            return None
+        words = sum(len(paragraph.split()) for paragraph in article["body"])
+        if words > self.run.max_article_words:
+            limit = self.run.max_article_words
+            self._stop("translate", f"skipped: too long ({words} words; the limit is {limit})")
             return None
         return "translate", {
             "article": article,

@@ -152,6 +152,7 @@ def brief_inbox(config: settings.Settings) -> dict:
             prompt_template=template,
         ).to_dict(),
         cache_dir=str(cache_dir),
+        max_article_words=config.max_article_words,
     )
 
     settle = config.settle_seconds

@@ -82,6 +82,16 @@ def run(inbox: str | None, **given) -> None:
     if not Path(config.inbox).is_dir():
         raise click.UsageError(f"Inbox folder '{config.inbox}' does not exist.")
 
+    from kabar.tasks import models
+
+    try:  # before Prefect starts anything: a missing model is a set-up error, said once
+        models.resolve(config.translator)
+        if config.summariser != "lead":
+            models.resolve(config.summariser)
+    except models.ModelUnavailable as error:
+        click.secho(f"error: {error}", fg="red", err=True)
+        sys.exit(2)
+
     from kabar.flows.briefing import briefing
     from kabar.tasks.models import ModelUnavailable
     from kabar.tasks.publish import OutputError
@@ -92,16 +102,42 @@ def run(inbox: str | None, **given) -> None:
         click.secho(f"error: {error}", fg="red", err=True)
         sys.exit(2)
 
-    failed = 0
     click.echo()
     for entry in report["articles"]:
         states = " · ".join(f"{step} {state}" for step, state in entry["steps"].items())
         where = f" -> {entry['brief_path']}" if entry.get("brief_path") else ""
-        failed += any(state.startswith("failed") for state in entry["steps"].values())
         click.echo(f"{entry['article_id']}  {states}{where}")
-    used = ", ".join(report["models_used"]) or "none (every step came from the cache)"
-    click.echo(f"\nModels loaded: {used}\nDigest: {report['digest']}")
-    sys.exit(1 if failed else 0)
+    click.echo()
+    for line in closing_lines(report):
+        click.echo(line)
+    sys.exit(1 if any(_failed(entry) for entry in report["articles"]) else 0)
+
+
+def _failed(entry: dict) -> bool:
+    return any(state.startswith("failed") for state in entry["steps"].values())
+
+
+def closing_lines(report: dict) -> list[str]:
+    """What the run did, counted from each article's states: never more than happened."""
+    entries = report["articles"]
+    briefed = [e for e in entries if e.get("brief")]
+    new = sum(1 for e in briefed if e["new"])
+    failed = sum(1 for e in entries if _failed(e))
+    skipped = len(entries) - len(briefed) - failed
+    counts = f"Briefed {len(briefed)} of {len(entries)} articles ({new} new"
+    counts += f", {len(briefed) - new} from the cache)" if briefed else ")"
+    if skipped:
+        counts += f"; {skipped} skipped"
+    if failed:
+        counts += f"; {failed} failed (see above)"
+    states = [s for e in entries for s in e["steps"].values() if s != "-"]
+    if report["models_used"]:
+        used = ", ".join(report["models_used"])
+    elif states and all(s == "cached" for s in states):
+        used = "none (every step came from the cache)"
+    else:
+        used = "none"
+    return [counts + ".", f"Models used: {used}", f"Digest: {report['digest']}"]
 
 
 @main.command()

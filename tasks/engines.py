@@ -32,6 +32,9 @@ class Decoding:
         """The chosen options under transformers' generate() names."""
         options = self.chosen()
         options["num_beams"] = options.pop("beams")
+        # One length setting: the models' own generation configs set max_length too, and
+        # with both set transformers warns on every batch.
+        options["max_length"] = None
         return options
 
 
@@ -50,7 +53,9 @@ class _TokenCounting:
     tokenizer: Any
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, truncation=False)["input_ids"])
+        # verbose=False: counting a long article is not feeding it to the model, so the
+        # tokenizer's 'longer than the maximum' warning would be a false alarm.
+        return len(self.tokenizer(text, truncation=False, verbose=False)["input_ids"])
 
 
 class TransformersEngine(_TokenCounting):

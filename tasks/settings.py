@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         ("*.txt", "*.html", "*.htm"), "which inbox files are articles (comma-separated globs)"
     )
     max_bytes: int = _setting(5_000_000, "largest article file, in bytes")
+    # Far above any news article: a longer 'article' is a page of something else (a live
+    # blog, a dump), and would cost hours of translation.
+    max_article_words: int = _setting(
+        20_000, "longest article translated, in words (longer: skipped)", ge=1
+    )
     prompt: str | None = _setting(
         None,
         "prompt file for instruction-following summarisers (`{title}`, `{date}`, `{outlet}`, "

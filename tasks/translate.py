@@ -201,11 +201,17 @@ def already_english(article: dict) -> bool:
 def translate_article(article: dict, translator: BatchTranslator | None) -> dict:
     """The English of an article's title and body, with the sentence alignment kept.
 
-    Sentences already in English pass through untranslated (marked so); with no
-    translator, every sentence must be English (see `already_english`).
+    An article whose body is English (`already_english`) passes through whole, title
+    included, and needs no translator; in any other article, each sentence already in
+    English passes through untranslated (marked so).
     """
     units = _units(article)
-    english_already = [is_english(text) for _, text in units]
+    if already_english(article):
+        # One decision for the whole article: an English headline without function words
+        # ('Government Announces New Flood Relief Plan') goes with its English body.
+        english_already = [True] * len(units)
+    else:
+        english_already = [is_english(text) for _, text in units]
     todo = [u for u, done in zip(range(len(units)), english_already) if not done]
     if todo and translator is None:
         raise ValueError("a translator is needed: not every sentence is English")

@@ -40,7 +40,8 @@ def test_run_twice_second_is_all_cached_and_loads_no_model(prefect_api, tiny_mod
     assert second.returncode == 0, second.stderr
     lines = [line for line in second.stdout.splitlines() if "brief.md" in line]
     assert all("clean cached · translate cached · summarise cached" in line for line in lines)
-    assert "Models loaded: none" in second.stdout
+    assert "Briefed 5 of 5 articles (0 new, 5 from the cache)." in second.stdout
+    assert "Models used: none (every step came from the cache)" in second.stdout
 
 
 def test_missing_model_is_a_setup_error_with_advice(prefect_api, tmp_path):
@@ -85,3 +86,53 @@ def test_clean_prints_the_article_as_json_without_prefect_or_models():
         "url",
         "body",
     }
+
+
+def test_an_english_article_passes_through_and_the_closing_lines_say_so(
+    prefect_api, tiny_models, tmp_path
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "flood.txt").write_text(
+        "Government Announces New Flood Relief Plan\n\n"
+        "The government said on Monday that it would send food and clean water to the "
+        "districts that were flooded last week.\n\n"
+        "Officials said that the first trucks had left the capital and that more would follow "
+        "within days.\n"
+    )
+    result = kabar("run", inbox, "--output", tmp_path / "out", "--translator",
+                   tiny_models["marian"], "--summariser", "lead", api_url=prefect_api)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "translate skipped: already in English" in result.stdout
+    assert "Briefed 1 of 1 articles (1 new, 0 from the cache)." in result.stdout
+    assert "Models used: none\n" in result.stdout  # no model, but not from the cache either
+    brief = json.loads(next((tmp_path / "out").glob("*/brief.json")).read_text())
+    assert brief["headline"] == "Government Announces New Flood Relief Plan"
+
+
+@pytest.mark.parametrize(
+    ("translator", "hub", "said"),
+    [
+        ("/nonexistent/model-dir", {}, "does not exist"),
+        ("Helsinki-NLP/opus-mt-id-en", {"HF_HUB_OFFLINE": "1"}, "kabar models download"),
+        # A hub that does not answer: a closed port on this machine, never the internet.
+        ("Helsinki-NLP/opus-mt-id-en", {"HF_ENDPOINT": "http://127.0.0.1:9"}, "cannot be reached"),
+    ],
+)
+def test_a_missing_model_stops_the_run_before_prefect_starts(tmp_path, translator, hub, said):
+    home = tmp_path / "prefect-home"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PREFECT_API_URL", "HF_HUB_OFFLINE", "HF_ENDPOINT"}
+    }
+    env.update(PREFECT_HOME=str(home), HF_HOME=str(tmp_path / "hf"), **hub)
+    result = subprocess.run(
+        [sys.executable, "-m", "kabar.flows.cli", "run", str(SEEDS), "--output",
+         str(tmp_path / "out"), "--translator", translator, "--summariser", "lead"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert said in result.stderr and result.stderr.count("error:") == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (home / "prefect.db").exists()  # no temporary Prefect server was started

@@ -3,6 +3,7 @@
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -234,3 +235,18 @@ def test_two_runs_at_once_both_finish(prefect_api, tiny_models, tmp_path):
     assert len(list(output.glob("*/brief.md"))) == 5
     assert len(list((output / "digests").glob("*.md"))) == 2
     all_json_whole(output, tmp_path / ".kabar-cache")
+
+
+def test_a_page_too_long_to_be_an_article_is_not_translated(
+    prefect_api, tiny_models, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("KABAR_MAX_ARTICLE_WORDS", "40")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEEDS / "002_4663bce274982e1a.txt", inbox / "long.txt")
+    report = run(inbox, tmp_path / "out", tiny_models)
+    entry = by_name(report)["long.txt"]
+    assert entry["steps"]["clean"] == "done" and entry["steps"]["summarise"] == "-"
+    assert re.fullmatch(r"skipped: too long \(\d+ words; the limit is 40\)", entry["problem"])
+    assert entry["steps"]["translate"] == entry["problem"] and report["models_used"] == []
+    assert "too long" in (tmp_path / "out" / "digest.md").read_text()
