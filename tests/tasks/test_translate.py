@@ -10,6 +10,7 @@ from kabar.tasks.translate import (
     cut_long,
     find_loop,
     length_problem,
+    problem_with,
     translate_article,
 )
 
@@ -106,7 +107,13 @@ def test_a_looping_model_is_caught_retried_and_flagged(looping_marian, engine_ca
     [flag] = result["flags"]
     assert flag["sentence"] == 0 and flag["source"] == sentence
     assert "repetition loop" in flag["problem"] and "safer decoding" in flag["action"]
-    assert "still doubtful" in describe_translation_flag(flag) or flag["resolved"]
+    # `resolved` says whether the English finally kept is free of the problem, and the brief
+    # says the same in words.
+    final = result["sentences"][0]["english"]
+    assert flag["resolved"] == (problem_with(sentence, final, translator.settings) is None)
+    assert describe_translation_flag(flag).endswith(
+        "(fixed)." if flag["resolved"] else "(still doubtful)."
+    )
 
 
 def test_cut_long_prefers_clause_boundaries():
