@@ -209,3 +209,76 @@ def test_the_page_own_link_is_the_url():
         )
     )
     assert article.url.endswith("/harga-beras-naik-mulai-pekan-depan")
+
+
+def test_a_dateline_alone_on_its_line_stays_metadata():
+    article = clean_text(
+        page("Harga Beras Naik Mulai Pekan Depan", "Jakarta, CNN Indonesia --", SECOND)
+    )
+    assert article.dateline == "Jakarta, CNN Indonesia"
+    assert article.body == [SECOND]
+
+
+def test_fragments_split_at_links_by_a_name_a_number_and_brackets_are_one_paragraph():
+    text = "\n".join(
+        [
+            "Harga Beras Naik Mulai Pekan Depan",
+            "",
+            "Kepala Dinas Perdagangan",
+            "Budi Santoso",
+            "mengatakan stok beras cukup untuk",
+            "3.000",
+            "keluarga selama sebulan menurut Badan Pusat Statistik (",
+            "BPS",
+            ") pekan ini.",
+        ]
+    )
+    assert clean_text(text).body == [
+        "Kepala Dinas Perdagangan Budi Santoso mengatakan stok beras cukup untuk 3.000 keluarga "
+        "selama sebulan menurut Badan Pusat Statistik (BPS) pekan ini."
+    ]
+
+
+def test_captions_credited_in_brackets_or_after_the_sentence_are_never_body_or_title():
+    article = clean_text(
+        page(
+            "Pedagang menata karung beras di Pasar Cipinang, Senin (1/4/2024). (ANTARA FOTO/Ali)",
+            "Harga Beras Naik Mulai Pekan Depan",
+            LEAD,
+            "Gudang beras Bulog di Jakarta Timur, Senin (1/4/2024). REUTERS/Ajeng Dinar",
+            SECOND,
+            "Truk beras memasuki pasar sejak subuh. (Kompas.com/Dian Permata)",
+            THIRD,
+        )
+    )
+    assert article.title == "Harga Beras Naik Mulai Pekan Depan"
+    assert article.body == [LEAD.split(" - ", 1)[1], SECOND, THIRD]
+
+
+def test_a_breadcrumb_or_a_caption_is_never_the_title_and_no_title_is_left_empty():
+    article = clean_text(
+        page("Beranda » Ekonomi » Pangan", "Senin, 1 April 2024 10:00 WIB", LEAD, SECOND)
+    )
+    assert article.title == ""
+    assert article.published == "2024-04-01T10:00:00+07:00"
+    assert article.body == [LEAD.split(" - ", 1)[1], SECOND]
+
+
+def test_an_unlabelled_teaser_is_dropped_and_a_roundup_section_is_kept():
+    teaser = page(
+        "Harga Cabai di Medan Turun Jelang Panen Raya Petani Karo",
+        "Harga cabai merah di pasar tradisional Medan turun menjadi Rp 30 ribu per kilogram "
+        "karena petani di Karo mulai memanen. Pedagang memperkirakan harga terus turun.",
+    )
+    article = clean_text(page("Harga Beras Naik Mulai Pekan Depan", LEAD, SECOND, teaser, THIRD))
+    assert article.body == [LEAD.split(" - ", 1)[1], SECOND, THIRD]
+
+    section = page(
+        "Pedagang Pasar Cipinang sambut harga beras baru",
+        "Para pedagang di Pasar Induk Cipinang menyambut harga beras medium yang baru karena "
+        "pasokan gabah dari Karawang dinilai cukup.",
+        "Menurut para pedagang Cipinang, pasokan gabah dari Karawang datang setiap pagi dengan "
+        "truk dan harga beras medium kini lebih stabil.",
+    )
+    article = clean_text(page("Harga Beras Naik Mulai Pekan Depan", LEAD, SECOND, section))
+    assert len(article.body) == 5
