@@ -31,7 +31,6 @@ OUTLETS: tuple[OutletRule, ...] = (
     OutletRule("detik", _rx(r"\bdetik(com|news|\.com)\b")),
     OutletRule("CNN Indonesia", _rx(r"\bCNN Indonesia\b")),
     OutletRule("CNBC Indonesia", _rx(r"\bCNBC Indonesia\b")),
-    OutletRule("Antara", _rx(r"\bANTARA\b|\bantaranews\.com\b")),
     OutletRule("Tempo", _rx(r"\bTEMPO\.CO\b")),
     OutletRule("BBC News Indonesia", _rx(r"\bBBC News Indonesia\b")),
     OutletRule("Tribunnews", _rx(r"\bTRIBUNNEWS\.COM\b")),
@@ -45,6 +44,9 @@ OUTLETS: tuple[OutletRule, ...] = (
     OutletRule("Tirto", _rx(r"\btirto\.id\b")),
     OutletRule("Merdeka.com", _rx(r"\bmerdeka\.com\b")),
     OutletRule("Kontan", _rx(r"\bKONTAN\.CO\.ID\b")),
+    # Last, and not by its photo credits ('ANTARA FOTO/...', 'ANTARA/...'): other outlets
+    # print Antara's photos and cite its reports, and their own markers come first.
+    OutletRule("Antara", _rx(r"\bANTARA\b(?!\s*FOTO|/)|\bantaranews\.com\b")),
 )
 
 
