@@ -311,6 +311,14 @@ def _goes_on(line: str) -> bool:
     return bool(line) and (line[0].islower() or bool(_CONTINUATION.match(line)))
 
 
+def _headline_case(line: str) -> bool:
+    """Most words capitalised, as in a headline ('Judul Tanpa Titik Sama Sekali'); a
+    sentence has most of its words in lower case."""
+    words = [w for w in line.split() if w[0].isalpha()]
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return len(words) >= 2 and capitalised >= 0.7 * len(words)
+
+
 def _continues(paragraph: _Paragraph, line: str, following: str, across_blank: bool) -> bool:
     """Whether `line` carries on `paragraph`'s sentence (what a copied link split off):
     lower case or punctuation first, a number in a sentence under way, or a short name
@@ -319,6 +327,8 @@ def _continues(paragraph: _Paragraph, line: str, following: str, across_blank: b
         return True
     if not paragraph.open_ended():
         return False
+    if across_blank and len(paragraph.pieces) == 1 and _headline_case(paragraph.pieces[0]):
+        return False  # a headline alone on its line is not a sentence cut at a link
     # Over a blank line only a sentence well under way goes on: headlines and menus stand
     # alone between blank lines.
     if paragraph.pieces[-1].endswith("("):
