@@ -186,7 +186,7 @@ def run_config(args) -> dict:
         "summariser": str(args.summariser),
         "backend": args.backend,
         "runner": args.runner,
-        "workers": args.workers,
+        "workers": args.workers or 0,
     }
     with TreeMemory() as memory:
         wall_start, started = time.time(), time.perf_counter()
