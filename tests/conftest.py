@@ -103,3 +103,13 @@ def assert_each_article_chained():
                 assert linked == expected, (step, article_id, task_run.task_inputs)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def trained_models() -> dict[str, Path]:
+    """A MarianMT and a BART trained on a synthetic corpus (scripts/trained_models.py): they
+    translate and summarise well enough to check meaning. Built once per machine (a few
+    minutes) into ${KABAR_TEST_MODELS:-~/.cache/kabar/test-models}/<key>, under a file lock."""
+    from trained_models import cached
+
+    return cached()
