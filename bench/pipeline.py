@@ -13,8 +13,7 @@ each configuration does the same work. Random weights trip the translation guard
 real model does not, so they are off (KABAR_GUARDS=off).
 
 Each configuration runs in a fresh process with a cold step cache (the CTranslate2
-conversions are made once beforehand and shared), then runs again on the warm cache (the
-better of two re-runs). Peak
+conversions are made once beforehand and shared), then runs again on the warm cache. Peak
 memory is the largest sum of resident memory over the process and all its children (Dask's
 scheduler, nannies and workers), sampled every 0.2 s.
 
@@ -195,14 +194,9 @@ def run_config(args) -> dict:
         cold_seconds = time.perf_counter() - started
         cold = state.result()
         briefs = brief_times(Path(args.output), wall_start)
-        # Best of two: right after a big run the Prefect server is still writing its events,
-        # and its client may wait 2 s on a retry; an hourly run meets a rested server.
-        warm_times = []
-        for _ in range(2):
-            started = time.perf_counter()
-            warm = briefing(**options)
-            warm_times.append(time.perf_counter() - started)
-        warm_seconds = min(warm_times)
+        started = time.perf_counter()
+        warm = briefing(**options)
+        warm_seconds = time.perf_counter() - started
     for report, expected in ((cold, "done"), (warm, "cached")):
         states = {e["steps"]["summarise"] for e in report["articles"]}
         assert states == {expected}, states
