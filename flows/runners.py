@@ -61,6 +61,7 @@ class StepRunner:
         self._local = ThreadPoolTaskRunner(max_workers=2)
         self._name, self._address, self._workers = name, address, workers
         self._cluster: TaskRunner | None = None
+        self._dask_slots: int | None = None
 
     def __enter__(self) -> StepRunner:
         self._local.__enter__()
@@ -85,7 +86,9 @@ class StepRunner:
             return 1
         if not heavy:
             return 2
-        return sum(self._dask().client.nthreads().values()) or self._workers
+        if self._dask_slots is None:  # asked once: the scheduler is a round trip away
+            self._dask_slots = sum(self._dask().client.nthreads().values()) or self._workers
+        return self._dask_slots
 
     def submit(self, task, parameters: dict, upstream: dict, heavy: bool):
         """`upstream`: parameter name -> the task runs its value came from, so that Prefect

@@ -33,7 +33,7 @@ def run_articles(
     """Every article's steps through `pool`; each article's files are written as soon as
     its last step is done."""
     waiting: dict[bool, list] = {True: [], False: []}  # heavy lane?, heap of steps
-    running: dict = {}  # future -> (job, step, heavy)
+    running: dict = {}  # future -> (job, its order, step, heavy)
     finished_futures: queue.SimpleQueue = queue.SimpleQueue()
     tie = count()  # keeps the heap from comparing jobs
     published = 0
