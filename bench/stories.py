@@ -1,0 +1,309 @@
+"""How well articles are grouped into stories, and what adding articles to a big store costs.
+
+    python bench/stories.py --score     # pair precision/recall: dev, frozen, the seeds
+    python bench/stories.py --tune      # grid over the score's knobs, on the dev half only
+    python bench/stories.py --archive   # time and memory of adding 100 articles to 500 / 5,000
+
+The labelled set (tests/data/stories) is split into whole events: `dev`, which the knobs in
+kabar.tasks.stories were tuned on, and `frozen`, scored once at the end. Pair precision and
+recall are over all unordered article pairs of a half: predicted same story against gold
+same event. Each half goes through a real StoryStore on its own, as one batch.
+
+`--archive` builds stores of generated articles (templates filled with random names, places
+and numbers; seeded) spread over six months, then times adding 100 new articles from the
+last weeks to a copy of each, and measures the peak memory Python allocated doing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "data" / "stories"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import machine, print_table  # noqa: E402
+
+from kabar.tasks import stories  # noqa: E402
+from kabar.tasks.stories import StoryArticle, StoryStore, timestamp  # noqa: E402
+
+# --- the labelled set -----------------------------------------------------------------------
+
+
+def load_half(half: str, folder: Path = LABELLED) -> tuple[list[StoryArticle], dict[str, str]]:
+    """The articles of one half of the split ('dev' or 'frozen') and each one's gold event."""
+    split = json.loads((folder / "split.json").read_text())
+    articles, gold = [], {}
+    for event in split[half]:
+        data = json.loads((folder / "articles" / f"{event}.json").read_text())
+        for a in data["articles"]:
+            articles.append(
+                StoryArticle(a["id"], a["title"], a["body"], a["published"], a["outlet"])
+            )
+            gold[a["id"]] = event
+    return articles, gold
+
+
+def load_seeds() -> tuple[list[StoryArticle], dict[str, str]]:
+    """The five seed pages, cleaned; gold events as the issue gives them."""
+    from kabar.tasks.clean import clean_text
+
+    articles = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        a = clean_text(path.read_text(encoding="utf-8"))
+        articles.append(StoryArticle(path.stem[:3], a.title, a.body, a.published, a.outlet or ""))
+    gold = {"000": "visit", "001": "help", "003": "help", "002": "call", "004": "call"}
+    return articles, gold
+
+
+def pair_scores(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    """Pair precision, recall and F1 (and the counts) over all unordered pairs of `gold`."""
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(gold), 2):
+        same_pred, same_gold = predicted[a] == predicted[b], gold[a] == gold[b]
+        tp += same_pred and same_gold
+        fp += same_pred and not same_gold
+        fn += same_gold and not same_pred
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def group_with_store(articles: list[StoryArticle]) -> dict[str, str]:
+    """Article id -> story id, from a fresh StoryStore given all `articles` at once."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = StoryStore(Path(folder) / "stories.sqlite")
+        store.add(articles)
+        return {i: s.story_id for s in store.stories() for i in s.article_ids}
+
+
+def score_half(half: str) -> dict[str, float]:
+    articles, gold = load_seeds() if half == "seeds" else load_half(half)
+    return pair_scores(group_with_store(articles), gold)
+
+
+def score(halves: list[str]) -> None:
+    rows = []
+    for half in halves:
+        s = score_half(half)
+        rows.append(
+            [half, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}"]
+            + [s["tp"], s["fp"], s["fn"]]
+        )
+    print_table(["set", "pair precision", "pair recall", "F1", "TP", "FP", "FN"], rows)
+
+
+# --- tuning on dev --------------------------------------------------------------------------
+
+
+PARTS = ("text", "names", "copies", "conflicts", "days")  # combine()'s arguments, in order
+
+
+def pair_parts(articles: list[StoryArticle]) -> dict[str, np.ndarray]:
+    """For every pair i < j: the score's parts, so a grid can recombine them cheaply."""
+    feats = [stories.features(a) for a in articles]
+    keys = ("i", "j", "text", "names", "copies", "conflicts", "days")
+    rows: dict[str, list] = {k: [] for k in keys}
+    for i, j in itertools.combinations(range(len(articles)), 2):
+        text, names, copies, conflicts = stories.parts(feats[i], [feats[j]])
+        ti, tj = timestamp(articles[i].published), timestamp(articles[j].published)
+        days = 0.0 if ti is None or tj is None else abs(ti - tj) / 86400
+        for key, value in zip(keys, (i, j, text[0], names[0], copies[0], conflicts[0], days)):
+            rows[key].append(value)
+    return {k: np.array(v) for k, v in rows.items()}
+
+
+def components(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Connected components (union-find): what the store computes, order aside."""
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    return [root(x) for x in range(n)]
+
+
+def tune() -> None:
+    """Pair F1 on dev over a grid of (threshold, text weight, day penalty); the best rows."""
+    articles, gold = load_half("dev")
+    ids = [a.article_id for a in articles]
+    p = pair_parts(articles)
+    results = []
+    for w_text, penalty in itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [0.0, 0.03, 0.05, 0.1]):
+        score = stories.combine(*(p[k] for k in PARTS), w_text, penalty)
+        for threshold in np.arange(0.16, 0.62, 0.02):
+            keep = score >= threshold
+            groups = components(len(ids), list(zip(p["i"][keep], p["j"][keep])))
+            s = pair_scores({ids[k]: str(g) for k, g in enumerate(groups)}, gold)
+            results.append((s["f1"], s["precision"], s["recall"], threshold, w_text, penalty))
+    results.sort(key=lambda r: r[0], reverse=True)
+    rows = [[f"{f:.3f}", f"{p:.3f}", f"{r:.3f}", f"{t:.2f}", w, d] for f, p, r, t, w, d in results]
+    print_table(["dev F1", "precision", "recall", "threshold", "w_text", "day penalty"], rows[:25])
+    # The closest calls of the current settings: what a small change would flip.
+    score = stories.combine(*(p[k] for k in PARTS))
+    print("\nDev pairs nearest the threshold (current settings):")
+    for k in np.argsort(np.abs(score - stories.THRESHOLD))[:14]:
+        a, b = ids[p["i"][k]], ids[p["j"][k]]
+        print(
+            f"  {score[k]:.3f} {'same' if gold[a] == gold[b] else 'diff'} {a} {b}"
+            f" text={p['text'][k]:.2f} names={p['names'][k]:.2f} copies={p['copies'][k]:.2f}"
+            f" conflict={p['conflicts'][k]} days={p['days'][k]:.1f}"
+        )
+
+
+# --- generated archives ---------------------------------------------------------------------
+
+_FIRST = "Agus Budi Citra Dewi Eko Fitri Gilang Hana Indra Joko Kartika Lukman Maya Nanda Oki"
+_LAST = "Saputra Wibowo Lestari Siregar Nasution Hidayat Kurniawan Rahayu Simanjuntak Halim"
+_PLACES = (
+    "Garut Bekasi Demak Kudus Subang Magelang Bogor Cianjur Sleman Klaten Jember Malang Kediri "
+    "Pati Tegal Cirebon Karawang Sumedang Banyumas Bantul Gresik Lamongan Tuban Blitar Lumajang"
+)
+_TEMPLATES = [
+    (
+        "Banjir rendam {n1} rumah di {place}",
+        [
+            "Banjir merendam {n1} rumah di {place} setelah sungai {river} meluap.",
+            "Kepala BPBD {place} {person} mengatakan {n2} warga mengungsi.",
+            '"Kami dirikan {n3} dapur umum," kata {person}.',
+        ],
+    ),
+    (
+        "Kebakaran pasar {place} hanguskan {n1} kios",
+        [
+            "Kebakaran melanda Pasar {river} di {place} dan menghanguskan {n1} kios.",
+            "Kepala Damkar {place} {person} mengatakan {n3} mobil pemadam dikerahkan.",
+            "Kerugian ditaksir Rp{n2} juta.",
+        ],
+    ),
+    (
+        "{person} terpilih pimpin Kadin {place}",
+        [
+            "{person} terpilih sebagai Ketua Kadin {place} dengan {n1} suara.",
+            "Ia berjanji membuka {n2} lapangan kerja baru di {place}.",
+            "Musyawarah diikuti {n3} pengusaha dari {river}.",
+        ],
+    ),
+]
+
+
+def generated_articles(count: int, start: datetime, days: int, seed: int) -> list[StoryArticle]:
+    """`count` articles from templates, events spread over `days` days from `start`; each
+    event is told by one to three outlets within a day."""
+    rng = random.Random(seed)
+    first, last, places = _FIRST.split(), _LAST.split(), _PLACES.split()
+    articles: list[StoryArticle] = []
+    while len(articles) < count:
+        title, body = rng.choice(_TEMPLATES)
+        facts = {
+            "person": f"{rng.choice(first)} {rng.choice(last)}",
+            "place": rng.choice(places),
+            "river": rng.choice(places),
+            "n1": rng.randint(20, 3000),
+            "n2": rng.randint(20, 9000),
+            "n3": rng.randint(2, 40),
+        }
+        when = start + timedelta(seconds=rng.uniform(0, days * 86400))
+        for copy in range(rng.randint(1, 3)):
+            paragraphs = [p.format(**facts) for p in body]
+            rng.shuffle(paragraphs)  # another outlet, another order
+            at = when + timedelta(hours=rng.uniform(0, 20) * copy)
+            number = f"{seed}-{len(articles)}"
+            articles.append(
+                StoryArticle(
+                    number, title.format(**facts), paragraphs, at.isoformat(), f"Outlet {copy}"
+                )
+            )
+    return articles[:count]
+
+
+def timed_add(path: Path, new: list[StoryArticle], trace: bool) -> tuple[float, float]:
+    """Seconds to add `new` to the store at `path`, and (when `trace`) Python's peak MiB."""
+    store = StoryStore(path)
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    store.add(new)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
+    if trace:
+        tracemalloc.stop()
+    return seconds, peak
+
+
+def archive(sizes: list[int], new_count: int, repeats: int) -> None:
+    start = datetime.fromisoformat("2025-01-01T08:00:00+07:00")
+    new = generated_articles(new_count, start + timedelta(days=150), 30, seed=99)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            base = Path(folder) / f"archive-{size}.sqlite"
+            built = time.perf_counter()
+            store = StoryStore(base)
+            old = generated_articles(size, start, 180, seed=size)
+            for k in range(0, size, 500):  # runs of 500, as daily runs would add them
+                store.add(old[k : k + 500])
+            built = time.perf_counter() - built
+            times = []
+            for r in range(repeats):
+                copy = Path(folder) / f"copy-{size}-{r}.sqlite"
+                shutil.copy(base, copy)
+                times.append(timed_add(copy, new, trace=False)[0])
+            copy = Path(folder) / f"copy-{size}-mem.sqlite"
+            shutil.copy(base, copy)
+            peak = timed_add(copy, new, trace=True)[1]
+            rows.append(
+                [size, len(store.stories()), f"{built:.1f}", f"{min(times):.2f}",
+                 f"{1000 * min(times) / new_count:.1f}", f"{peak:.1f}",
+                 f"{base.stat().st_size / 2**20:.1f}"]
+            )  # fmt: skip
+    print(f"{machine()}; {new_count} new articles, best of {repeats}\n")
+    print_table(
+        ["archive", "stories", "build s", f"add {new_count} s", "ms / article",
+         "peak traced MiB", "store MiB"],
+        rows,
+    )  # fmt: skip
+    if len(rows) >= 2:
+        print(f"\nratio {sizes[-1]} / {sizes[0]}: {float(rows[-1][3]) / float(rows[0][3]):.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--score", action="store_true", help="dev, frozen and seeds figures")
+    parser.add_argument("--dev-only", action="store_true", help="with --score: dev and seeds")
+    parser.add_argument("--tune", action="store_true", help="grid search on the dev half")
+    parser.add_argument("--archive", action="store_true", help="time adding to big stores")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
+    parser.add_argument("--new", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if args.tune:
+        tune()
+    if args.score:
+        score(["dev", "seeds"] if args.dev_only else ["dev", "frozen", "seeds"])
+    if args.archive:
+        archive(args.sizes, args.new, args.repeats)
+    if not (args.tune or args.score or args.archive):
+        parser.print_help()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,568 @@
+"""Cleaned Indonesian articles -> stories: one story per real-world event, across outlets.
+
+Two articles report the same event when they share its specifics (people, places, numbers,
+quotes, wording) and appear within a few days of each other; an agency story copied onto
+other sites is caught by its shingles even when retitled or trimmed. Topic alone is not
+enough: two floods on one day share most of their vocabulary but not their regency, their
+officials or their numbers, so names and numbers get a vector of their own.
+
+`same_event` scores a pair with fixed weights and no corpus statistics, so a pair's score
+never depends on what else is in the store: a story is a connected component of the pairs
+scoring at least `THRESHOLD` (compared only within `WINDOW_DAYS`), whatever order or batches
+the articles come in. `StoryStore` keeps each article's features (hashed sparse vectors and a
+MinHash signature) in SQLite, so an old article is never processed again, and a new article
+is compared only with the articles of its date window (see docs/stories.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import sqlite3
+import struct
+import time
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash
+from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
+
+FEATURES_VERSION = "2"  # bump when features() changes: stored features are then stale
+
+# Tuned on the dev half of tests/data/stories only (bench/stories.py --tune): with these weights
+# every threshold from 0.25 to 0.52 groups dev perfectly; the threshold sits in the middle.
+THRESHOLD = 0.38  # a pair scoring at least this is the same event
+W_TEXT = 0.4  # content words and their bigrams, title counted twice; names and numbers: the rest
+DAY_PENALTY = 0.05  # score lost per day between the two articles
+WINDOW_DAYS = 3.0  # articles further apart than this are never compared
+
+NUM_PERM = 64
+N_FEATURES = 2**20
+WIB = timezone(timedelta(hours=7))  # Indonesian sites print local time; the cleaner assumes WIB
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    article_id: str
+    title: str
+    body: list[str]  # Indonesian paragraphs (the cleaner's output)
+    published: str | None  # ISO 8601
+    outlet: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    story_id: str
+    article_ids: list[str]  # oldest first
+    date: str | None  # earliest member's published
+    updated: str | None  # newest member's published
+
+
+# --- words ----------------------------------------------------------------------------------
+
+# Function words, reporting verbs and calendar words: shared by any two Indonesian articles.
+STOPWORDS = frozenset(
+    """
+    ada adalah adanya agar akan akhirnya aku anda antara apa apabila apakah atas atau bagai
+    bagaimana bagi bahkan bahwa baik banyak baru bawah beberapa begitu belum benar berada
+    berbagai bersama besar bila bisa boleh bukan cukup dalam dan dapat dari daripada demi
+    dengan di dia diri dirinya dua hal hampir hanya hari harus hingga ia ialah ini itu jadi jika
+    juga jumlah kali kalau kami kamu karena ke kedua kemudian kepada kerap ketika kini kita
+    lagi lain lalu lama lebih maka mampu mana masih masing mereka meski meskipun mulai namun
+    nya oleh pada padahal para pernah pula pun saat saja salah sama sampai sangat satu saya
+    sebagai sebab sebelum sebelumnya sedang sedangkan sehingga sejak sekitar selain selama
+    seluruh semua sementara sendiri seperti serta setelah sudah supaya tak tanpa tapi telah
+    tentang terhadap terjadi termasuk tersebut tetapi tiga tidak tiap turut untuk usai walau
+    yaitu yakni yang se per pukul sekira sekitarnya hanya apalagi akibat akibatnya
+    kata katanya mengatakan menyatakan menjelaskan menuturkan mengungkapkan menambahkan ujar
+    ujarnya tutur tuturnya jelas jelasnya ungkap ungkapnya tambah tambahnya sebut menyebut
+    menyebutkan dikutip mengutip dilansir melansir kepada wartawan diketahui disebutkan
+    senin selasa rabu kamis jumat sabtu minggu pagi siang sore malam kemarin besok lusa
+    januari februari maret april mei juni juli agustus september oktober november desember
+    jan feb mar apr jun jul agu sep okt nov des wib wita wit tahun bulan pekan tanggal
+    antara kompas com detik detikcom republika tempo co id liputan6 cnn okezone tribunnews
+    """.split()
+)
+# Capitalised words that name a rank or a kind of place, not a particular one.
+GENERIC_NAMES = frozenset(
+    """
+    presiden wakil menteri gubernur bupati wali walikota kota kabupaten provinsi desa kecamatan
+    kelurahan kepala ketua direktur jenderal sekretaris juru bicara kapolres kapolda kapolri
+    kapolsek polisi polres polda polri kementerian badan dinas komisi dewan rakyat daerah
+    jalan kampung dusun rt rw pt tbk persero indonesia ri pemerintah pemkab pemkot pemprov
+    bapak ibu pak bu haji dr ir prof mayor kolonel letnan brigjen irjen kombes akbp
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:[.,:/-][^\W_]+)*")
+_TIME = re.compile(r"^\d{1,2}[.:]\d{2}$")  # 18.43, 09:00
+_YEAR = re.compile(r"^(19|20)\d{2}$")
+_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?:\D|$))")
+_CURRENCY = re.compile(r"^(rp|us\$|\$)(?=\d)")
+
+
+def _tokens(text: str) -> Iterator[tuple[str, bool, bool]]:
+    """(normalised token, written capitalised, first of its sentence) for each word of `text`.
+    Dates (14/9/2020), times (18.43) and years are left out: two events of one day share them.
+    """
+    for match in _TOKEN.finditer(text):
+        raw, start = match.group(), match.start()
+        before = text[max(0, start - 4) : start].rstrip(" \"'(")
+        first = (not before and start < 4) or before.endswith((".", "!", "?"))
+        if "/" in raw or _TIME.match(raw) or _YEAR.match(raw):
+            continue
+        token = _THOUSANDS.sub("", raw.lower())  # 7.000 -> 7000, as another outlet may write it
+        token = _CURRENCY.sub("", token)  # Rp2,5 -> 2,5 (Rp 2,5 is split the same way)
+        if token:
+            yield token, raw[0].isupper(), first
+
+
+def _is_content(token: str) -> bool:
+    return token not in STOPWORDS and (len(token) > 2 or any(c.isdigit() for c in token))
+
+
+def _log_counts(counts: Counter[str]) -> dict[str, float]:
+    return {token: 1.0 + math.log(n) for token, n in counts.items()}
+
+
+def _text_terms(article: StoryArticle) -> dict[str, float]:
+    """Content words and bigrams of adjacent content words; the title's count twice."""
+    counts: Counter[str] = Counter()
+    for text, times in [(article.title, 2)] + [(p, 1) for p in article.body]:
+        words = [t for t, _, _ in _tokens(text) if _is_content(t)]
+        for _ in range(times):
+            counts.update(words)
+            counts.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    return _log_counts(counts)
+
+
+def _name_terms(article: StoryArticle) -> dict[str, float]:
+    """Names (capitalised words of the body, not a rank or a kind of place) and numbers.
+    A sentence's first word counts only if the body also capitalises it mid-sentence: titles
+    and sentence starts are capitalised whatever the word is."""
+    seen: list[tuple[str, bool, bool]] = [t for p in article.body for t in _tokens(p)]
+    mid_capitals = {t for t, cap, first in seen if cap and not first}
+    counts: Counter[str] = Counter()
+    for token, capital, first in seen:
+        if not _is_content(token) or token in GENERIC_NAMES:
+            continue
+        if any(c.isdigit() for c in token) or (capital and (not first or token in mid_capitals)):
+            counts[token] += 1
+    return _log_counts(counts)
+
+
+def _shingles(article: StoryArticle, n: int = 4) -> set[bytes]:
+    """Word n-grams of the body, function words kept: what a copy keeps and a rewrite loses."""
+    words = [t for p in article.body for t, _, _ in _tokens(p)]
+    return {" ".join(words[i : i + n]).encode() for i in range(max(1, len(words) - n + 1))}
+
+
+# --- features and the pairwise score -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the score needs of an article, kept in the store so it is computed once."""
+
+    text: sparse.csr_matrix  # 1 x N_FEATURES, l2-normalised
+    names: sparse.csr_matrix  # 1 x N_FEATURES, l2-normalised
+    signature: np.ndarray  # NUM_PERM uint32 MinHash values of the body's shingles
+    title_numbers: frozenset[int]  # hashes of the title's specific numbers
+    numbers: frozenset[int]  # hashes of every number in title and body
+
+    def to_bytes(self) -> bytes:
+        title, numbers = sorted(self.title_numbers), sorted(self.numbers)
+        sizes = (self.text.nnz, self.names.nnz, len(title), len(numbers))
+        parts = [struct.pack("<IIII", *sizes)]
+        for vector in (self.text, self.names):
+            parts += [vector.indices.astype("<u4").tobytes(), vector.data.astype("<f4").tobytes()]
+        parts.append(self.signature.astype("<u4").tobytes())
+        parts.append(np.array(title + numbers, dtype="<u4").tobytes())
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Features:
+        n_text, n_names, n_title, n_numbers = struct.unpack_from("<IIII", blob)
+        offset = 16
+        vectors = []
+        for nnz in (n_text, n_names):
+            indices = np.frombuffer(blob, "<u4", nnz, offset)
+            data = np.frombuffer(blob, "<f4", nnz, offset + 4 * nnz)
+            offset += 8 * nnz
+            vectors.append(_row(indices, data))
+        signature = np.frombuffer(blob, "<u4", NUM_PERM, offset)
+        hashes = np.frombuffer(blob, "<u4", n_title + n_numbers, offset + 4 * NUM_PERM).tolist()
+        return cls(*vectors, signature, frozenset(hashes[:n_title]), frozenset(hashes[n_title:]))
+
+
+def _row(indices: np.ndarray, data: np.ndarray) -> sparse.csr_matrix:
+    return sparse.csr_matrix(
+        (data.astype(np.float32), indices.astype(np.int32), np.array([0, len(indices)])),
+        shape=(1, N_FEATURES),
+    )
+
+
+_HASHER = FeatureHasher(n_features=N_FEATURES, input_type="dict", alternate_sign=False)
+
+
+def _hashed(terms: dict[str, float]) -> sparse.csr_matrix:
+    vector = _HASHER.transform([terms]).astype(np.float32).tocsr()
+    vector.sort_indices()
+    norm = float(np.sqrt(vector.multiply(vector).sum()))
+    return vector / norm if norm else vector
+
+
+def _numbers(text: str) -> set[str]:
+    return {t for t, _, _ in _tokens(text) if any(c.isdigit() for c in t)}
+
+
+def _is_specific(number: str) -> bool:
+    """Three significant digits or more (1.658.000, 16.310, 1.240; not 5.000 or 86): a
+    number that two different events are unlikely to share by chance."""
+    digits = "".join(c for c in number if c.isdigit()).strip("0")
+    return len(digits) >= 3
+
+
+def _number_hash(number: str) -> int:
+    return zlib.crc32(number.encode())
+
+
+def features(article: StoryArticle) -> Features:
+    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash.update_batch(list(_shingles(article)))
+    title_numbers = {n for n in _numbers(article.title) if _is_specific(n)}
+    numbers = _numbers(" ".join([article.title, *article.body]))
+    return Features(
+        text=_hashed(_text_terms(article)),
+        names=_hashed(_name_terms(article)),
+        signature=minhash.hashvalues.astype(np.uint32),
+        title_numbers=frozenset(map(_number_hash, title_numbers)),
+        numbers=frozenset(map(_number_hash, numbers)),
+    )
+
+
+def conflicting(a: Features, b: Features) -> bool:
+    """The headline of one names specific numbers of which the other says none: a daily
+    price or rate piece ('emas Antam Rp1.658.000', the next day 'Rp1.653.000') shares its
+    template, and so its wording, with the day before, but not its news. (A rising toll,
+    '4 tewas' then '5 orang', has no specific number and is not a conflict.)"""
+    return bool(
+        (a.title_numbers and not a.title_numbers & b.numbers)
+        or (b.title_numbers and not b.title_numbers & a.numbers)
+    )
+
+
+def combine(
+    text: np.ndarray,
+    names: np.ndarray,
+    copies: np.ndarray,
+    conflicts: np.ndarray,
+    days_apart: np.ndarray,
+    w_text: float | None = None,
+    day_penalty: float | None = None,
+) -> np.ndarray:
+    """The pair score from its parts (cosines, MinHash Jaccard, a conflict of headline
+    numbers, days apart); the weights
+    default to the module's tuned ones and are parameters only for bench/stories.py --tune."""
+    w_text = W_TEXT if w_text is None else w_text
+    day_penalty = DAY_PENALTY if day_penalty is None else day_penalty
+    content = w_text * text + (1.0 - w_text) * names
+    score = np.maximum(content, copies) - day_penalty * days_apart
+    compared = (days_apart <= WINDOW_DAYS) & ~conflicts
+    return np.where(compared, np.clip(score, 0.0, 1.0), 0.0)
+
+
+def parts(
+    new: Features, others: list[Features]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cosine of content words, cosine of names and numbers, MinHash Jaccard, and whether the
+    headlines' numbers conflict, of `new` against each of `others` (one sparse product each)."""
+    if not others:
+        empty = np.zeros(0)
+        return empty, empty, empty, np.zeros(0, dtype=bool)
+    text = (sparse.vstack([o.text for o in others]) @ new.text.T).toarray().ravel()
+    names = (sparse.vstack([o.names for o in others]) @ new.names.T).toarray().ravel()
+    copies = (np.stack([o.signature for o in others]) == new.signature).mean(axis=1)
+    conflicts = np.array([conflicting(new, o) for o in others], dtype=bool)
+    return text, names, copies, conflicts
+
+
+def _scores(new: Features, others: list[Features], days_apart: np.ndarray) -> np.ndarray:
+    return combine(*parts(new, others), days_apart)
+
+
+def same_event(a: StoryArticle, b: StoryArticle) -> float:
+    """How surely `a` and `b` report the same event, 0..1; `THRESHOLD` and above: the same.
+
+    max(W_TEXT * cosine of content words + (1 - W_TEXT) * cosine of names and numbers,
+        MinHash Jaccard of 4-word shingles) - DAY_PENALTY * days apart;
+    0 when more than WINDOW_DAYS apart or when one headline's specific numbers (3 significant
+    digits or more) are missing from the other article (`conflicting`). Undated articles are
+    taken as 0 days apart."""
+    return float(_scores(features(a), [features(b)], np.array([_days_apart(a, b)]))[0])
+
+
+def _days_apart(a: StoryArticle, b: StoryArticle) -> float:
+    ta, tb = timestamp(a.published), timestamp(b.published)
+    return 0.0 if ta is None or tb is None else abs(ta - tb) / 86400
+
+
+def timestamp(published: str | None) -> float | None:
+    """Seconds since the epoch of an ISO 8601 time; a time without an offset is WIB."""
+    if not published:
+        return None
+    try:
+        when = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=WIB)).timestamp()
+
+
+def story_id_for(article_id: str) -> str:
+    """A story's id: made from the article that started it, so the same on every machine."""
+    return "story-" + hashlib.sha1(article_id.encode()).hexdigest()[:12]
+
+
+# --- the store --------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    published TEXT,
+    at REAL NOT NULL,   -- published, or for an undated article the time it was compared at
+    dated INTEGER NOT NULL,
+    features BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_at ON articles (at);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY,
+    created INTEGER NOT NULL,  -- order of creation: the older of two equally dated survives
+    date TEXT, date_at REAL, updated TEXT, updated_at REAL
+);
+CREATE TABLE IF NOT EXISTS merged (story_id TEXT PRIMARY KEY, into_id TEXT NOT NULL);
+"""
+
+
+class StoryStore:
+    """Articles grouped into stories, in SQLite at `path` (a file; its folder is made).
+
+    Every `add` is one transaction (BEGIN IMMEDIATE, so two runs at once take turns rather
+    than interleave) and waits up to `timeout` seconds for the other run's."""
+
+    def __init__(self, path: Path, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+        with self._transaction() as db:
+            for statement in _SCHEMA.split(";"):  # executescript would commit first
+                db.execute(statement)
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('features_version', ?)", (FEATURES_VERSION,)
+            )
+            stored = db.execute("SELECT value FROM meta WHERE key='features_version'").fetchone()
+            if stored[0] != FEATURES_VERSION:
+                raise RuntimeError(
+                    f"{self.path} holds story features of version {stored[0]}, this Kabar "
+                    f"makes version {FEATURES_VERSION}: move the file away to regroup from "
+                    "scratch"
+                )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- adding --
+
+    def add(self, articles: Iterable[StoryArticle]) -> list[Story]:
+        """File `articles` into stories: the stories created or changed, merged ones included
+        (newest-updated first). An article id already in the store is left as it is."""
+        batch = {a.article_id: a for a in articles}
+        computed = {i: features(a) for i, a in batch.items()}  # before locking: the slow part
+        with self._transaction() as db:
+            known = _known(db, list(batch))
+            fresh = [batch[i] for i in batch if i not in known]
+            if not fresh:
+                return []
+            recent = _recent_time(db, fresh)
+            placed = sorted(
+                ((timestamp(a.published) or recent, a) for a in fresh),
+                key=lambda item: (item[0], item[1].article_id),
+            )
+            cache: dict[str, Features] = {}
+            touched: set[str] = set()
+            for at, article in placed:
+                touched = _file(db, article, at, computed[article.article_id], cache, touched)
+            return sorted((_story(db, s) for s in touched), key=_newest_first_key, reverse=True)
+
+    # -- reading --
+
+    def stories(self) -> list[Story]:
+        """Every story, newest-updated first (undated stories last)."""
+        with self._connect() as db:
+            members: dict[str, list[str]] = {}
+            for story_id, article_id in db.execute(
+                "SELECT story_id, article_id FROM articles ORDER BY at, article_id"
+            ):
+                members.setdefault(story_id, []).append(article_id)
+            rows = db.execute("SELECT story_id, date, updated FROM stories").fetchall()
+        found = [Story(s, members.get(s, []), date, updated) for s, date, updated in rows]
+        return sorted(found, key=_newest_first_key, reverse=True)
+
+    def story_of(self, article_id: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT story_id FROM articles WHERE article_id = ?", (article_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def resolve(self, story_id: str) -> str | None:
+        """The id a story goes by now: itself, the story it was merged into, or None."""
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM stories WHERE story_id = ?", (story_id,)).fetchone():
+                return story_id
+            row = db.execute("SELECT into_id FROM merged WHERE story_id = ?", (story_id,))
+            found = row.fetchone()
+        return found[0] if found else None
+
+
+def _newest_first_key(story: Story) -> tuple[bool, float, str]:
+    updated = timestamp(story.updated)
+    return (updated is not None, updated or 0.0, story.story_id)
+
+
+def _known(db: sqlite3.Connection, ids: list[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):  # SQLite caps a statement's parameters
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT article_id FROM articles WHERE article_id IN ({marks})"
+        known.update(row[0] for row in db.execute(query, chunk))
+    return known
+
+
+def _recent_time(db: sqlite3.Connection, fresh: list[StoryArticle]) -> float:
+    """Where an undated article is placed: by the newest dated article known (the store's or
+    the batch's), so that it is compared with the recent window; by the clock if none is."""
+    times = [t for a in fresh if (t := timestamp(a.published)) is not None]
+    (stored,) = db.execute("SELECT MAX(at) FROM articles WHERE dated = 1").fetchone()
+    if stored is not None:
+        times.append(stored)
+    return max(times) if times else time.time()
+
+
+def _file(
+    db: sqlite3.Connection,
+    article: StoryArticle,
+    at: float,
+    own: Features,
+    cache: dict[str, Features],
+    touched: set[str],
+) -> set[str]:
+    """Put one article into the story it links to (merging the stories it bridges) or a new
+    one; `cache` holds the window's parsed features across the batch. Returns `touched`
+    updated: the ids of stories changed so far that still exist."""
+    window = WINDOW_DAYS * 86400
+    rows = db.execute(
+        "SELECT article_id, story_id, at, dated, features FROM articles WHERE at BETWEEN ? AND ?",
+        (at - window, at + window),
+    ).fetchall()
+    others = []
+    for article_id, _, _, _, blob in rows:
+        if article_id not in cache:
+            cache[article_id] = Features.from_bytes(blob)
+        others.append(cache[article_id])
+    dated = article.published is not None and timestamp(article.published) is not None
+    days = np.array([abs(r[2] - at) / 86400 if dated and r[3] else 0.0 for r in rows])
+    scores = _scores(own, others, days)
+    linked = {rows[i][1] for i in np.flatnonzero(scores >= THRESHOLD)}
+    story_id = _merge(db, linked) if linked else _create(db, article.article_id)
+    db.execute(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+        (article.article_id, story_id, article.published, at, int(dated), own.to_bytes()),
+    )
+    cache[article.article_id] = own
+    _refresh_dates(db, story_id)
+    return (touched - linked) | {story_id}
+
+
+def _create(db: sqlite3.Connection, article_id: str) -> str:
+    story_id = story_id_for(article_id)
+    (count,) = db.execute("SELECT COALESCE(MAX(created), 0) + 1 FROM stories").fetchone()
+    db.execute("INSERT INTO stories (story_id, created) VALUES (?, ?)", (story_id, count))
+    return story_id
+
+
+def _merge(db: sqlite3.Connection, linked: set[str]) -> str:
+    """One story of `linked`: the oldest (earliest date, then created first) absorbs the
+    others; their ids are remembered so old links can be resolved."""
+    marks = ",".join("?" * len(linked))
+    rows = db.execute(
+        f"SELECT story_id, date_at, created FROM stories WHERE story_id IN ({marks})",
+        sorted(linked),
+    ).fetchall()
+    oldest = min(rows, key=lambda r: (r[1] is None, r[1] or 0.0, r[2]))[0]
+    for story_id in linked - {oldest}:
+        db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (oldest, story_id))
+        db.execute("UPDATE merged SET into_id = ? WHERE into_id = ?", (oldest, story_id))
+        db.execute("INSERT OR REPLACE INTO merged VALUES (?, ?)", (story_id, oldest))
+        db.execute("DELETE FROM stories WHERE story_id = ?", (story_id,))
+    return oldest
+
+
+def _refresh_dates(db: sqlite3.Connection, story_id: str) -> None:
+    """A story's date is its earliest member's publication time, 'updated' its newest's."""
+    ends = []
+    for order in ("ASC", "DESC"):
+        row = db.execute(
+            "SELECT published, at FROM articles WHERE story_id = ? AND dated = 1"
+            f" ORDER BY at {order} LIMIT 1",
+            (story_id,),
+        ).fetchone()
+        ends += list(row) if row else [None, None]
+    db.execute(
+        "UPDATE stories SET date = ?, date_at = ?, updated = ?, updated_at = ? WHERE story_id = ?",
+        (*ends, story_id),
+    )
+
+
+def _story(db: sqlite3.Connection, story_id: str) -> Story:
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT article_id FROM articles WHERE story_id = ? ORDER BY at, article_id",
+            (story_id,),
+        )
+    ]
+    date, updated = db.execute(
+        "SELECT date, updated FROM stories WHERE story_id = ?", (story_id,)
+    ).fetchone()
+    return Story(story_id, ids, date, updated)
