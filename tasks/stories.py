@@ -218,7 +218,8 @@ def _hashed(terms: dict[str, float]) -> sparse.csr_matrix:
     vector = _HASHER.transform([terms]).astype(np.float32).tocsr()
     vector.sort_indices()
     norm = float(np.sqrt(vector.multiply(vector).sum()))
-    return vector / norm if norm else vector
+    # float32 as stored: a pair scores the same fresh or read back from the store
+    return (vector / norm).astype(np.float32).tocsr() if norm else vector
 
 
 def _numbers(text: str) -> set[str]:

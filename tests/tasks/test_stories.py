@@ -1,0 +1,212 @@
+import importlib.util
+import json
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kabar.tasks.clean import clean_text
+from kabar.tasks.stories import (
+    Features,
+    StoryArticle,
+    StoryStore,
+    conflicting,
+    features,
+    same_event,
+    story_id_for,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELLED = ROOT / "tests" / "data" / "stories"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_stories", ROOT / "bench" / "stories.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+def grouping(store: StoryStore) -> set[frozenset[str]]:
+    return {frozenset(s.article_ids) for s in store.stories()}
+
+
+def event(name: str) -> list[StoryArticle]:
+    data = json.loads((LABELLED / "articles" / f"{name}.json").read_text())
+    return [
+        StoryArticle(a["id"], a["title"], a["body"], a["published"], a["outlet"])
+        for a in data["articles"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def dev() -> list[StoryArticle]:
+    return bench.load_half("dev")[0]
+
+
+# --- grouping -------------------------------------------------------------------------------
+
+
+def test_seeds_group_into_their_three_events(tmp_path):
+    articles = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        a = clean_text(path.read_text(encoding="utf-8"))
+        articles.append(StoryArticle(path.stem[:3], a.title, a.body, a.published, a.outlet or ""))
+    store = StoryStore(tmp_path / "stories.sqlite")
+    store.add(articles)
+    assert grouping(store) == {
+        frozenset({"002", "004"}),
+        frozenset({"001", "003"}),
+        frozenset({"000"}),
+    }
+
+
+def test_dev_half_scores_stay_high():
+    # The dev half is what the knobs were tuned on; the frozen half is scored only by
+    # `python bench/stories.py --score` and reported in docs/stories.md, never asserted.
+    scores = bench.score_half("dev")
+    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9
+
+
+def test_same_day_floods_in_two_regencies_are_two_events():
+    garut, bekasi = event("banjir-garut-2025-01"), event("banjir-bekasi-2025-01")
+    assert same_event(garut[0], garut[1]) >= 0.38
+    assert same_event(garut[0], bekasi[0]) < 0.38
+
+
+def test_daily_price_pieces_on_one_template_are_not_one_event():
+    (monday,), (tuesday,) = event("emas-antam-2025-02-11"), event("emas-antam-2025-02-12")
+    assert conflicting(features(monday), features(tuesday))
+    assert same_event(monday, tuesday) == 0.0
+
+
+def test_an_agency_copy_joins_even_retitled_and_trimmed():
+    original, retitled, trimmed, _ = event("bulog-sulsel-2025-01")
+    assert same_event(original, retitled) > 0.9
+    assert same_event(original, trimmed) > 0.8
+
+
+def test_the_same_text_weeks_apart_is_not_compared():
+    (a,) = event("gempa-maluku-2025-02")
+    later = replace(a, article_id="later", published="2025-03-10T06:45:00+09:00")
+    assert same_event(a, later) == 0.0
+
+
+def test_features_survive_the_store_bytes():
+    (a, *_) = event("banjir-garut-2025-01")
+    f = features(a)
+    g = Features.from_bytes(f.to_bytes())
+    assert (f.text != g.text).nnz == 0 and (f.names != g.names).nnz == 0
+    assert np.array_equal(f.signature, g.signature)
+    assert (f.title_numbers, f.numbers) == (g.title_numbers, g.numbers)
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def test_two_batches_group_like_one(tmp_path, dev):
+    whole = StoryStore(tmp_path / "one.sqlite")
+    whole.add(dev)
+    by_date = sorted(dev, key=lambda a: a.published)
+    split = StoryStore(tmp_path / "two.sqlite")
+    split.add(by_date[::2])  # every other article: each event is cut across the batches
+    split.add(by_date[1::2])
+    assert grouping(split) == grouping(whole)
+    assert len(grouping(whole)) == len({e for e in bench.load_half("dev")[1].values()})
+
+
+def test_a_bridging_article_merges_and_the_older_id_survives(tmp_path):
+    garut = event("banjir-garut-2025-01")[0]  # 08:10
+    bekasi = event("banjir-bekasi-2025-01")[0]  # 09:00, a different flood
+    roundup = StoryArticle(
+        "roundup",
+        "Banjir Melanda Garut dan Bekasi",
+        garut.body + bekasi.body,
+        "2025-01-14T18:00:00+07:00",
+        "Kabar Daerah",
+    )
+    store = StoryStore(tmp_path / "stories.sqlite")
+    # Bekasi first: the older story is the one with the earlier date, not the first filed.
+    store.add([bekasi])
+    store.add([garut])
+    older, newer = story_id_for(garut.article_id), story_id_for(bekasi.article_id)
+    assert store.story_of("unknown") is None
+    assert store.story_of(garut.article_id) == older
+
+    changed = store.add([roundup])
+
+    assert [s.story_id for s in changed] == [older]
+    (story,) = store.stories()
+    assert story.story_id == older
+    assert story.article_ids == [garut.article_id, bekasi.article_id, "roundup"]
+    assert story.date == garut.published and story.updated == roundup.published
+    assert store.story_of(bekasi.article_id) == older
+    assert store.resolve(newer) == older and store.resolve(older) == older
+
+
+def test_readding_is_a_no_op_and_ids_are_stable(tmp_path):
+    articles = event("persib-persija-2025-03") + event("persib-bali-2025-03")
+    store = StoryStore(tmp_path / "stories.sqlite")
+    changed = store.add(articles)
+    before = store.stories()
+    assert store.add(articles) == []
+    assert store.stories() == before
+    assert {s.story_id for s in changed} == {s.story_id for s in before}
+    first = {s.article_ids[0] for s in before}
+    assert {s.story_id for s in before} == {story_id_for(i) for i in first}
+    # newest-updated first: the Bali match came three days after the Persija one
+    assert [s.article_ids[0] for s in before] == ["rep-2503-0051", "ant-2503-0021"]
+    assert before[1].date == "2025-03-02T21:40:00+07:00"
+    assert before[1].updated == "2025-03-03T08:30:00+07:00"
+
+
+def test_an_undated_copy_joins_the_recent_story(tmp_path):
+    original, *_ = event("bmkg-cuaca-ekstrem-2025-01")
+    copy = replace(original, article_id="undated-copy", published=None, title="Cuaca ekstrem")
+    store = StoryStore(tmp_path / "stories.sqlite")
+    store.add([original])
+    (story,) = store.add([copy])
+    assert story.article_ids == [original.article_id, "undated-copy"]
+    assert story.date == story.updated == original.published
+
+
+def _add_in_runs(path: str, articles: list[StoryArticle]) -> None:
+    store = StoryStore(Path(path))
+    for k in range(0, len(articles), 3):
+        store.add(articles[k : k + 3])
+
+
+def test_two_processes_at_once_neither_corrupt_nor_duplicate(tmp_path, dev):
+    expected = StoryStore(tmp_path / "one.sqlite")
+    expected.add(dev)
+    path = str(tmp_path / "shared.sqlite")
+    # Both runs hold every other article, and overlap in a third: each event is cut across them.
+    first, second = dev[::2] + dev[1::6], dev[1::2] + dev[::6]
+    with ProcessPoolExecutor(2) as pool:
+        for done in [
+            pool.submit(_add_in_runs, path, first),
+            pool.submit(_add_in_runs, path, second),
+        ]:
+            done.result()
+    shared = StoryStore(Path(path))
+    assert grouping(shared) == grouping(expected)
+    ids = [i for s in shared.stories() for i in s.article_ids]
+    assert sorted(ids) == sorted(a.article_id for a in dev)
+
+
+def test_two_threads_adding_the_same_batch_file_it_once(tmp_path, dev):
+    path = tmp_path / "stories.sqlite"
+    StoryStore(path)
+    threads = [threading.Thread(target=StoryStore(path).add, args=(dev,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [i for s in StoryStore(path).stories() for i in s.article_ids]
+    assert sorted(ids) == sorted(a.article_id for a in dev)
