@@ -32,10 +32,9 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
-from scipy import sparse
 from sklearn.feature_extraction import FeatureHasher
 
-FEATURES_VERSION = "2"  # bump when features() changes: stored features are then stale
+FEATURES_VERSION = "3"  # bump when features() changes: stored features are then stale
 
 # Tuned on the dev half of tests/data/stories only (bench/stories.py --tune): with these weights
 # every threshold from 0.25 to 0.52 groups dev perfectly; the threshold sits in the middle.
@@ -170,21 +169,29 @@ def _shingles(article: StoryArticle, n: int = 4) -> set[bytes]:
 
 
 @dataclass(frozen=True)
+class Sparse:
+    """A hashed, l2-normalised term vector: sorted feature indices and their float32 values."""
+
+    indices: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
 class Features:
     """What the score needs of an article, kept in the store so it is computed once."""
 
-    text: sparse.csr_matrix  # 1 x N_FEATURES, l2-normalised
-    names: sparse.csr_matrix  # 1 x N_FEATURES, l2-normalised
+    text: Sparse  # content words and bigrams
+    names: Sparse  # names and numbers
     signature: np.ndarray  # NUM_PERM uint32 MinHash values of the body's shingles
     title_numbers: frozenset[int]  # hashes of the title's specific numbers
     numbers: frozenset[int]  # hashes of every number in title and body
 
     def to_bytes(self) -> bytes:
         title, numbers = sorted(self.title_numbers), sorted(self.numbers)
-        sizes = (self.text.nnz, self.names.nnz, len(title), len(numbers))
+        sizes = (len(self.text.indices), len(self.names.indices), len(title), len(numbers))
         parts = [struct.pack("<IIII", *sizes)]
         for vector in (self.text, self.names):
-            parts += [vector.indices.astype("<u4").tobytes(), vector.data.astype("<f4").tobytes()]
+            parts += [vector.indices.astype("<u4").tobytes(), vector.values.astype("<f4").tobytes()]
         parts.append(self.signature.astype("<u4").tobytes())
         parts.append(np.array(title + numbers, dtype="<u4").tobytes())
         return b"".join(parts)
@@ -196,30 +203,41 @@ class Features:
         vectors = []
         for nnz in (n_text, n_names):
             indices = np.frombuffer(blob, "<u4", nnz, offset)
-            data = np.frombuffer(blob, "<f4", nnz, offset + 4 * nnz)
+            values = np.frombuffer(blob, "<f4", nnz, offset + 4 * nnz)
             offset += 8 * nnz
-            vectors.append(_row(indices, data))
+            vectors.append(Sparse(indices, values))
         signature = np.frombuffer(blob, "<u4", NUM_PERM, offset)
         hashes = np.frombuffer(blob, "<u4", n_title + n_numbers, offset + 4 * NUM_PERM).tolist()
         return cls(*vectors, signature, frozenset(hashes[:n_title]), frozenset(hashes[n_title:]))
 
 
-def _row(indices: np.ndarray, data: np.ndarray) -> sparse.csr_matrix:
-    return sparse.csr_matrix(
-        (data.astype(np.float32), indices.astype(np.int32), np.array([0, len(indices)])),
-        shape=(1, N_FEATURES),
-    )
-
-
 _HASHER = FeatureHasher(n_features=N_FEATURES, input_type="dict", alternate_sign=False)
 
 
-def _hashed(terms: dict[str, float]) -> sparse.csr_matrix:
-    vector = _HASHER.transform([terms]).astype(np.float32).tocsr()
-    vector.sort_indices()
-    norm = float(np.sqrt(vector.multiply(vector).sum()))
-    # float32 as stored: a pair scores the same fresh or read back from the store
-    return (vector / norm).astype(np.float32).tocsr() if norm else vector
+def _hashed(terms: dict[str, float]) -> Sparse:
+    row = _HASHER.transform([terms]).tocsr()
+    row.sum_duplicates()  # sorted indices, each once
+    values = row.data.astype(np.float64)
+    norm = float(np.sqrt(values @ values))
+    # float32, as stored: a pair scores the same fresh or read back from the store
+    values = (values / norm if norm else values).astype(np.float32)
+    return Sparse(row.indices.astype(np.uint32), values)
+
+
+def _dots(new: Sparse, others: list[Sparse]) -> np.ndarray:
+    """Cosine of `new` with each of `others` (all l2-normalised): every index of the others,
+    looked up among the new vector's sorted indices at once."""
+    result = np.zeros(len(others))
+    if not len(new.indices) or not others:
+        return result
+    lengths = np.fromiter((len(o.indices) for o in others), np.int64, len(others))
+    indices = np.concatenate([o.indices for o in others])
+    values = np.concatenate([o.values for o in others]).astype(np.float64)
+    rows = np.repeat(np.arange(len(others)), lengths)
+    at = np.minimum(np.searchsorted(new.indices, indices), len(new.indices) - 1)
+    hit = new.indices[at] == indices
+    weights = values[hit] * new.values[at[hit]].astype(np.float64)
+    return np.bincount(rows[hit], weights=weights, minlength=len(others))
 
 
 def _numbers(text: str) -> set[str]:
@@ -237,8 +255,14 @@ def _number_hash(number: str) -> int:
     return zlib.crc32(number.encode())
 
 
+# MinHash draws its permutations from the seed on every construction: draw them once. The
+# scheme is named so that a later datasketch default cannot change stored signatures' meaning.
+MINHASH_SCHEME = "affine32"
+_PERMUTATIONS = MinHash(NUM_PERM, seed=1, scheme=MINHASH_SCHEME).permutations
+
+
 def features(article: StoryArticle) -> Features:
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(NUM_PERM, seed=1, permutations=_PERMUTATIONS, scheme=MINHASH_SCHEME)
     minhash.update_batch(list(_shingles(article)))
     title_numbers = {n for n in _numbers(article.title) if _is_specific(n)}
     numbers = _numbers(" ".join([article.title, *article.body]))
@@ -279,19 +303,20 @@ def combine(
     content = w_text * text + (1.0 - w_text) * names
     score = np.maximum(content, copies) - day_penalty * days_apart
     compared = (days_apart <= WINDOW_DAYS) & ~conflicts
-    return np.where(compared, np.clip(score, 0.0, 1.0), 0.0)
+    # Rounded so that which of the two came first (the order of a sum) cannot tip a pair.
+    return np.round(np.where(compared, np.clip(score, 0.0, 1.0), 0.0), 6)
 
 
 def parts(
     new: Features, others: list[Features]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cosine of content words, cosine of names and numbers, MinHash Jaccard, and whether the
-    headlines' numbers conflict, of `new` against each of `others` (one sparse product each)."""
+    headlines' numbers conflict, of `new` against each of `others`."""
     if not others:
         empty = np.zeros(0)
         return empty, empty, empty, np.zeros(0, dtype=bool)
-    text = (sparse.vstack([o.text for o in others]) @ new.text.T).toarray().ravel()
-    names = (sparse.vstack([o.names for o in others]) @ new.names.T).toarray().ravel()
+    text = _dots(new.text, [o.text for o in others])
+    names = _dots(new.names, [o.names for o in others])
     copies = (np.stack([o.signature for o in others]) == new.signature).mean(axis=1)
     conflicts = np.array([conflicting(new, o) for o in others], dtype=bool)
     return text, names, copies, conflicts
@@ -342,10 +367,11 @@ CREATE TABLE IF NOT EXISTS articles (
     story_id TEXT NOT NULL,
     published TEXT,
     at REAL NOT NULL,   -- published, or for an undated article the time it was compared at
-    dated INTEGER NOT NULL,
-    features BLOB NOT NULL
+    dated INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_at ON articles (at);
+-- the window's query reads this index alone (features are fetched only when not yet parsed)
+CREATE INDEX IF NOT EXISTS articles_at ON articles (at, article_id, story_id, dated);
+CREATE TABLE IF NOT EXISTS features (article_id TEXT PRIMARY KEY, blob BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY,
@@ -493,26 +519,33 @@ def _file(
     updated: the ids of stories changed so far that still exist."""
     window = WINDOW_DAYS * 86400
     rows = db.execute(
-        "SELECT article_id, story_id, at, dated, features FROM articles WHERE at BETWEEN ? AND ?",
+        "SELECT article_id, story_id, at, dated FROM articles WHERE at BETWEEN ? AND ?",
         (at - window, at + window),
     ).fetchall()
-    others = []
-    for article_id, _, _, _, blob in rows:
-        if article_id not in cache:
-            cache[article_id] = Features.from_bytes(blob)
-        others.append(cache[article_id])
+    _load_features(db, [r[0] for r in rows if r[0] not in cache], cache)
+    others = [cache[r[0]] for r in rows]
     dated = article.published is not None and timestamp(article.published) is not None
     days = np.array([abs(r[2] - at) / 86400 if dated and r[3] else 0.0 for r in rows])
     scores = _scores(own, others, days)
     linked = {rows[i][1] for i in np.flatnonzero(scores >= THRESHOLD)}
     story_id = _merge(db, linked) if linked else _create(db, article.article_id)
     db.execute(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)",
-        (article.article_id, story_id, article.published, at, int(dated), own.to_bytes()),
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
+        (article.article_id, story_id, article.published, at, int(dated)),
     )
+    db.execute("INSERT INTO features VALUES (?, ?)", (article.article_id, own.to_bytes()))
     cache[article.article_id] = own
     _refresh_dates(db, story_id)
     return (touched - linked) | {story_id}
+
+
+def _load_features(db: sqlite3.Connection, ids: list[str], cache: dict[str, Features]) -> None:
+    for start in range(0, len(ids), 500):  # SQLite caps a statement's parameters
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT article_id, blob FROM features WHERE article_id IN ({marks})"
+        for article_id, blob in db.execute(query, chunk):
+            cache[article_id] = Features.from_bytes(blob)
 
 
 def _create(db: sqlite3.Connection, article_id: str) -> str:
