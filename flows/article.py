@@ -147,6 +147,10 @@ class ArticleJob:
         self.summary = summary
         self.entry["new"] = self.entry["steps"]["summarise"] == "done"
 
+    def brief_extras(self) -> dict:
+        """What a kind of article adds to its brief (a fetched one: its links)."""
+        return {}
+
     def publish(self) -> None:
         """Write the article's files, once every step has succeeded."""
         if self.summary is None:
@@ -162,6 +166,7 @@ class ArticleJob:
             {role: {"name": m["name"], "fingerprint": m.get("fingerprint", "-")}
              for role, m in credits.items()},
         )  # fmt: skip
+        brief.update(self.brief_extras())
         folder = run.output / self.article_id
         try:
             publish_article(

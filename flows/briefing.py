@@ -13,8 +13,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from kabar.flows import runners
+from kabar.flows import runners, steps
 from kabar.flows.article import ArticleJob, RunSettings, new_entry
+from kabar.flows.fetching import poll_sources, web_jobs
 from kabar.flows.scheduler import run_articles
 from kabar.tasks import models, settings
 from kabar.tasks.brief import brief_markdown
@@ -25,13 +26,17 @@ from kabar.tasks.publish import (
     explain_write_error,
     publish_digest,
 )
+from kabar.tasks.seen import SeenStore
 from kabar.tasks.summarise import LEAD, SummarySettings
 from kabar.tasks.translate import TranslationSettings
+from kabar.tasks.web import PoliteClient
 
 
-def _artifact_key(path: str) -> str:
-    """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")[:60]
+def _artifact_key(entry: dict) -> str:
+    """Prefect artifact keys allow lowercase letters, digits and dashes only. An inbox file's
+    brief is keyed by the file's name, a fetched article's by its id."""
+    name = entry["article_id"] if entry.get("url") else Path(entry["source_file"]).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
     return f"brief-{slug or 'article'}"
 
 
@@ -46,12 +51,15 @@ def _describe(brief: dict, longest: int = 90) -> str:
     return f"{facts} — {headline}" if facts else headline
 
 
-def _publish_artifacts(entries: list[dict], digest_text: str) -> None:
-    """Briefs, a table of the run and the digest, for the UI's Artifacts page."""
+SOURCE_COLUMNS = ("source", "url", "state", "message", "newest", "taken")
+
+
+def _publish_artifacts(entries: list[dict], digest_text: str, sources: list[dict]) -> None:
+    """Briefs, a table of the run (and of its sources) and the digest, for the UI."""
     for entry in entries:
         if entry["brief"]:
             create_markdown_artifact(
-                key=_artifact_key(entry["source_file"]),
+                key=_artifact_key(entry),
                 markdown=brief_markdown(entry["brief"]),
                 description=_describe(entry["brief"]),
             )
@@ -61,11 +69,21 @@ def _publish_artifacts(entries: list[dict], digest_text: str) -> None:
             "outlet": (e["brief"] or {}).get("outlet") or "",
             "date": (e["brief"] or {}).get("published") or "",
             "headline": (e["brief"] or {}).get("headline") or "",
+            "link": e.get("url") or "",
+            "fetch": e["steps"].get("fetch", ""),
             **e["steps"],
         }
         for e in entries
     ]
     create_table_artifact(key="kabar-run", table=rows, description="Every article of this run")
+    if sources:
+        create_table_artifact(
+            key="kabar-sources",
+            table=[
+                {k: s[k] for k in ("source", "url", "state", "message", "newest")} for s in sources
+            ],
+            description="Every source of this run: what it listed, or why it failed",
+        )
     create_markdown_artifact(key="kabar-digest", markdown=digest_text, description="Run digest")
 
 
@@ -79,9 +97,16 @@ def _still_being_written(path: Path, settle_seconds: float) -> bool:
 DEFAULTS = settings.resolve()
 
 
-@flow(name="kabar", description="Brief every Indonesian news article in an inbox, in English.")
+@flow(
+    name="kabar",
+    description="Brief new Indonesian news articles, from an inbox folder or the outlets' "
+    "feeds and pages, in English.",
+)
 def briefing(
     inbox: str = DEFAULTS.inbox,
+    feeds: list[str] = list(DEFAULTS.feeds),  # noqa: B006 (Prefect copies parameters)
+    urls: list[str] = list(DEFAULTS.urls),  # noqa: B006
+    sources: str = DEFAULTS.sources,
     output: str = DEFAULTS.output,
     translator: str = DEFAULTS.translator,
     summariser: str = DEFAULTS.summariser,
@@ -96,7 +121,10 @@ def briefing(
     """Clean, translate and summarise each article file in `inbox`; write briefs to `output`.
 
     Args:
-        inbox: Folder of article files (page text or HTML).
+        inbox: Folder of article files (page text or HTML); empty for none.
+        feeds: Feeds (RSS, Atom, RDF) or sitemaps to fetch new articles from.
+        urls: Article pages to fetch (each once).
+        sources: A sources file (TOML, see sources.example.toml) on the machine that runs.
         output: Folder for the briefs; one sub-folder per article, plus digest.md.
         translator: MarianMT hub id or local directory.
         summariser: Summarisation model hub id or local directory, or 'lead' for the first
@@ -113,8 +141,9 @@ def briefing(
             (0: the cores, at most 4); they share the cores between them.
     """
     config = settings.resolve(
-        inbox=inbox, output=output, translator=translator, summariser=summariser,
-        backend=backend, refresh=refresh, max_words=max_words, unfaithful=unfaithful,
+        inbox=inbox, feeds=feeds, urls=urls, sources=sources, output=output,
+        translator=translator, summariser=summariser, backend=backend, refresh=refresh,
+        max_words=max_words, unfaithful=unfaithful,
         runner=runner, dask_address=dask_address, workers=workers,
     )  # fmt: skip
     return brief_inbox(config)
@@ -124,8 +153,9 @@ def brief_inbox(config: settings.Settings) -> dict:
     """The flow's work, with its settings resolved once."""
     logger = get_run_logger()
     inbox_path, output_path = Path(config.inbox), Path(config.output)
-    if not inbox_path.is_dir():
+    if config.inbox and not inbox_path.is_dir():
         raise FileNotFoundError(f"Inbox folder '{config.inbox}' does not exist.")
+    sources = config.source_list()  # a wrong sources file stops the run before any work
     cache_dir = config.cache_folder()
 
     # Resolved up front: a missing model stops the run at once, before any work.
@@ -155,17 +185,57 @@ def brief_inbox(config: settings.Settings) -> dict:
         max_article_words=config.max_article_words,
     )
 
-    settle = config.settle_seconds
-    paths = find_articles(inbox_path, config.patterns)
-    waiting = [p for p in paths if _still_being_written(p, settle)]
-    sources = [read_with_retries(p, config.max_bytes) for p in paths if p not in waiting]
-    logger.info("%d article files in %s; cache in %s", len(sources), inbox_path, cache_dir)
+    paths = find_articles(inbox_path, config.patterns) if config.inbox else []
+    waiting = [p for p in paths if _still_being_written(p, config.settle_seconds)]
+    files = [read_with_retries(p, config.max_bytes) for p in paths if p not in waiting]
+    if config.inbox:
+        logger.info("%d article files in %s; cache in %s", len(files), inbox_path, cache_dir)
     for path in waiting:
-        logger.info("%s changed in the last %.0f s: left for the next run", path.name, settle)
+        logger.info(
+            "%s changed in the last %.0f s: left for the next run", path.name, config.settle_seconds
+        )
+    entries, jobs = _inbox_jobs(files, run, logger)
 
+    pool = runners.StepRunner(config.runner, config.dask_address, config.local_workers)
+    polled, web = [], []
+    with pool, PoliteClient(config.client_settings()) as client:
+        if sources:
+            steps.use_web_client(client)
+            polled = poll_sources(sources, pool, cache_dir, logger)
+            web = web_jobs(polled, SeenStore(cache_dir), run, logger)
+            jobs += web
+            entries += [job.entry for job in web]
+        try:
+            run_articles(jobs, pool, cache_dir, config.refresh, logger)
+        finally:
+            for job in web:
+                job.finish()
+    source_reports = [
+        {k: v for k, v in report.items() if k != "items"} | {"taken": len(report["items"])}
+        for _, report, _ in polled
+    ]
+
+    try:
+        digest = publish_digest(output_path, entries)
+    except OSError as error:
+        raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
+    _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports)
+    return {
+        "articles": entries,
+        "sources": source_reports,
+        "digest": str(digest),
+        "waiting": [str(p) for p in waiting],
+        "models_used": _models_used(entries, translator_ref, summariser_ref),
+        # With runner 'dask': whether any step needed the cluster (a cached re-run does not).
+        "cluster_used": pool.started_a_cluster,
+    }
+
+
+def _inbox_jobs(files: list, run: RunSettings, logger) -> tuple[list[dict], list[ArticleJob]]:
+    """A job per inbox file; the same bytes under a second name are briefed once."""
     entries, jobs = [], []
     first_with: dict[str, dict] = {}  # content hash -> the entry that briefs it
-    for source in sources:
+    for source in files:
         if source.content_hash in first_with:  # the same article under another name
             original = first_with[source.content_hash]
             original["also_as"].append(source.path)
@@ -179,24 +249,7 @@ def brief_inbox(config: settings.Settings) -> dict:
         entries.append(job.entry)
         if source.content_hash:
             first_with[source.content_hash] = job.entry
-
-    pool = runners.StepRunner(config.runner, config.dask_address, config.local_workers)
-    with pool:
-        run_articles(jobs, pool, cache_dir, config.refresh, logger)
-
-    try:
-        digest = publish_digest(output_path, entries)
-    except OSError as error:
-        raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
-    _publish_artifacts(entries, digest.read_text(encoding="utf-8"))
-    return {
-        "articles": entries,
-        "digest": str(digest),
-        "waiting": [str(p) for p in waiting],
-        "models_used": _models_used(entries, translator_ref, summariser_ref),
-        # With runner 'dask': whether any step needed the cluster (a cached re-run does not).
-        "cluster_used": pool.started_a_cluster,
-    }
+    return entries, jobs
 
 
 def _models_used(entries: list[dict], translator: dict, summariser: dict | None) -> list[str]:

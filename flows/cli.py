@@ -43,7 +43,10 @@ def _click_option(name: str, field):
     shown = settings.default_in_words(field).replace("`", "")
     help_text = f"{field.description[0].upper()}{field.description[1:]}".replace("`", "'")
     help_text += f" [env KABAR_{name.upper()}; default {shown}]"
-    flag = f"--{name.replace('_', '-')}"
+    cli = (field.json_schema_extra or {}).get("cli", "")
+    flag = cli if cli.startswith("--") else f"--{name.replace('_', '-')}"
+    if get_origin(annotation) is tuple or tuple in get_args(annotation):
+        return click.option(flag, name, multiple=True, help=help_text + " (repeatable)")
     if annotation is bool:
         return click.option(flag, is_flag=True, default=None, help=help_text)
     return click.option(flag, type=kind, default=None, help=help_text)
@@ -58,28 +61,37 @@ def run_settings_options(command):
     return command
 
 
-def _resolve(**given) -> settings.Settings:
+def _resolve(inbox: str | None, **given) -> settings.Settings:
+    """The settings of a run or deployment. With sources and no inbox named (argument or
+    KABAR_INBOX), there is no inbox: fetching news does not also brief the seeds."""
+    given = {key: value for key, value in given.items() if value not in (None, ())}
     try:
-        return settings.resolve(**given)
-    except settings.SettingsError as error:
+        config = settings.resolve(inbox=inbox, **given)
+        if inbox is None and "KABAR_INBOX" not in os.environ and config.has_sources:
+            config = settings.resolve(inbox="", **given)
+        config.source_list()  # a wrong sources file or address is a usage error, said now
+    except (settings.SettingsError, ValueError) as error:
         raise click.UsageError(str(error)) from None
+    return config
 
 
 def _flow_parameters(config: settings.Settings) -> dict:
-    return {
+    parameters = {
         name: getattr(config, name)
         for name, field in settings.Settings.model_fields.items()
         if (field.json_schema_extra or {}).get("parameter")
     }
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in parameters.items()}
 
 
 @main.command()
 @click.argument("inbox", required=False, type=click.Path(file_okay=False))
 @run_settings_options
 def run(inbox: str | None, **given) -> None:
-    """Brief every article in INBOX (default: seeds) once, then print each article's state."""
-    config = _resolve(inbox=inbox, **given)
-    if not Path(config.inbox).is_dir():
+    """Brief every article in INBOX (default: seeds, or none when sources are given) and every
+    new article of the sources (--feed, --url, --sources) once; print each article's state."""
+    config = _resolve(inbox, **given)
+    if config.inbox and not Path(config.inbox).is_dir():
         raise click.UsageError(f"Inbox folder '{config.inbox}' does not exist.")
 
     from kabar.tasks import models
@@ -108,9 +120,21 @@ def run(inbox: str | None, **given) -> None:
         where = f" -> {entry['brief_path']}" if entry.get("brief_path") else ""
         click.echo(f"{entry['article_id']}  {states}{where}")
     click.echo()
+    for line in source_lines(report.get("sources", [])):
+        click.echo(line)
     for line in closing_lines(report):
         click.echo(line)
     sys.exit(1 if any(_failed(entry) for entry in report["articles"]) else 0)
+
+
+def source_lines(sources: list[dict]) -> list[str]:
+    """One line per source: what it listed this run, or why it failed."""
+    lines = [
+        f"source {s['source']}: {s['state']} — {s['message']}" + (
+            f" (newest item {s['newest'][:16]})" if s.get("newest") else "")
+        for s in sources
+    ]  # fmt: skip
+    return [*lines, ""] if lines else []
 
 
 def _failed(entry: dict) -> bool:
@@ -147,7 +171,7 @@ def closing_lines(report: dict) -> list[str]:
 @click.option(
     "--inbox",
     type=click.Path(file_okay=False),
-    help="Folder the schedule reads [env KABAR_INBOX; default seeds].",
+    help="Folder the schedule reads [env KABAR_INBOX; default seeds, none with sources].",
 )
 @run_settings_options
 def serve(name: str, cron: str | None, interval: int | None, inbox: str | None, **given) -> None:
@@ -161,7 +185,7 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str | None, 
     """
     if cron and interval:
         raise click.UsageError("Give --cron or --interval, not both.")
-    config = _resolve(inbox=inbox, **given)
+    config = _resolve(inbox, **given)
     from kabar.flows.briefing import briefing
 
     if not os.environ.get("PREFECT_API_URL"):
@@ -174,10 +198,47 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str | None, 
         )
     parameters = _flow_parameters(config)
     # Absolute paths: the runs start in their own processes.
-    parameters["inbox"] = str(Path(config.inbox).resolve())
-    parameters["output"] = str(Path(config.output).resolve())
+    for name in ("inbox", "output", "sources"):
+        if parameters[name]:
+            parameters[name] = str(Path(parameters[name]).expanduser().resolve())
     schedule = {"interval": interval} if interval else {"cron": cron or "0 * * * *"}
     briefing.serve(name=name, parameters=parameters, **schedule)
+
+
+@main.group()
+def sources() -> None:
+    """News sources: feeds, sitemaps and article pages."""
+
+
+@sources.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="Sources file (TOML) [env KABAR_SOURCES].",
+)
+@click.option("--feed", "feeds", multiple=True, help="A feed or sitemap (repeatable).")
+@click.option("--url", "urls", multiple=True, help="An article page (repeatable).")
+def check(sources_file: str | None, feeds: tuple[str, ...], urls: tuple[str, ...]) -> None:
+    """Fetch each source once and say what a run would take from it: items, the newest
+    item's date, robots.txt's verdict. Briefs nothing and records nothing."""
+    config = _resolve(None, sources=sources_file, feeds=feeds, urls=urls)
+    listed = config.source_list()
+    if not listed:
+        raise click.UsageError("Name sources: --sources FILE, --feed URL or --url URL.")
+    from kabar.tasks.fetch import check_source
+    from kabar.tasks.web import PoliteClient
+
+    failed = 0
+    with PoliteClient(config.client_settings()) as client:
+        for source in listed:
+            verdict = check_source(source, client)
+            failed += verdict["state"] == "failed"
+            click.echo(f"{source.name}  {source.url}")
+            for key in ("state", "message", "items", "newest", "robots"):
+                if verdict.get(key) not in (None, ""):
+                    click.echo(f"  {key}: {verdict[key]}")
+    sys.exit(1 if failed else 0)
 
 
 @main.command(name="settings")
@@ -187,7 +248,7 @@ def show_settings(markdown: bool) -> None:
     if markdown:
         click.echo(settings.settings_table())
         return
-    config = _resolve()
+    config = _resolve(None)
     try:
         process = settings.process_settings()
     except settings.SettingsError as error:
@@ -215,7 +276,7 @@ def prune(older_than: str, output: Path | None, dry_run: bool) -> None:
         age = parse_age(older_than)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--older-than") from None
-    config = _resolve(output=str(output) if output else None)
+    config = _resolve(None, output=str(output) if output else None)
     report = prune_files(Path(config.output), config.cache_folder(), age, dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
@@ -231,7 +292,7 @@ def clean(file: Path, as_json: bool) -> None:
     from kabar.tasks.clean import clean_text
     from kabar.tasks.ingest import read_article
 
-    source = read_article(file, _resolve().max_bytes)
+    source = read_article(file, _resolve(None).max_bytes)
     if source.text is None:
         raise click.ClickException(f"{file}: skipped: {source.problem}")
     article = clean_text(source.text).to_dict()
@@ -258,7 +319,7 @@ def download(translator: str | None, summariser: str | None) -> None:
     """Fetch the translator and summariser into the local hub cache (needs the hub)."""
     from kabar.tasks import models as model_files
 
-    config = _resolve(translator=translator, summariser=summariser)
+    config = _resolve(None, translator=translator, summariser=summariser)
     for name in (config.translator, config.summariser):
         if name == "lead" or Path(name).expanduser().is_dir():
             continue

@@ -45,26 +45,35 @@ def local_cluster_options(workers: int) -> dict:
     }
 
 
-class StepRunner:
-    """Runs each step in this process's threads, or on Dask, in two lanes.
+# Web steps at once: enough to keep 8 hosts busy at the default 2 requests per host.
+WEB_SLOTS = 16
 
-    A `heavy` step has a model to run. A light one (cleaning a page, or a step whose
+
+class StepRunner:
+    """Runs each step in this process's threads, or on Dask, in three lanes.
+
+    A `model` step has a model to run. A `light` one (cleaning a page, or a step whose
     result is already in the cache) always runs here, so a re-run of cached articles
-    starts no cluster and loads no model anywhere. With `dask`, the cluster is started
-    for the first heavy step. `slots` says how many steps of a lane to keep running at
-    once: the caller holds the rest back and picks which goes next.
+    starts no cluster and loads no model anywhere; so do `web` steps (polling a source,
+    fetching a page). With `dask`, the cluster is started for the first model step.
+    `slots` says how many steps of a lane to keep running at once: the caller holds the
+    rest back and picks which goes next.
     Use it as a context manager.
     """
 
     def __init__(self, name: str, address: str | None = None, workers: int = 1):
         # Two threads: one runs a model step while the other cleans or reads the cache.
         self._local = ThreadPoolTaskRunner(max_workers=2)
+        # Web requests wait on servers, not on the cores: many at once, each host's share
+        # kept by the web client (tasks/web.py).
+        self._web = ThreadPoolTaskRunner(max_workers=WEB_SLOTS)
         self._name, self._address, self._workers = name, address, workers
         self._cluster: TaskRunner | None = None
         self._dask_slots: int | None = None
 
     def __enter__(self) -> StepRunner:
         self._local.__enter__()
+        self._web.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -72,29 +81,35 @@ class StepRunner:
             if self._cluster is not None:
                 self._cluster.__exit__(*exc)
         finally:
+            self._web.__exit__(*exc)
             self._local.__exit__(*exc)
 
     @property
     def started_a_cluster(self) -> bool:
         return self._cluster is not None
 
-    def slots(self, heavy: bool) -> int:
-        """Steps of a lane to run at once. Here one model step at a time (two would share
-        the same cores, slower together than one after the other); on Dask, one per
-        worker thread, so every worker is busy while the rest wait their turn here."""
+    def slots(self, lane: str) -> int:
+        """Steps of a lane to run at once. `model`: here one at a time (two would share the
+        same cores, slower together than one after the other); on Dask, one per worker
+        thread, so every worker is busy while the rest wait their turn here. `light`
+        (cleaning, cached steps) and `web` (polls and page fetches) run in this process."""
+        if lane == "web":
+            return WEB_SLOTS
         if self._name == "thread":
             return 1
-        if not heavy:
+        if lane == "light":
             return 2
         if self._dask_slots is None:  # asked once: the scheduler is a round trip away
             self._dask_slots = sum(self._dask().client.nthreads().values()) or self._workers
         return self._dask_slots
 
-    def submit(self, task, parameters: dict, upstream: dict, heavy: bool):
+    def submit(self, task, parameters: dict, upstream: dict, lane: str):
         """`upstream`: parameter name -> the task runs its value came from, so that Prefect
         links the runs. (Not `wait_for`: a future of this process's threads cannot travel
         to a Dask worker, and the upstream step is always finished already.)"""
-        if self._name == "thread" or not heavy:
+        if lane == "web":
+            return self._web.submit(task, parameters, dependencies=upstream)
+        if self._name == "thread" or lane == "light":
             return self._local.submit(task, parameters, dependencies=upstream)
         return self._dask().submit(task, parameters, dependencies=upstream)
 

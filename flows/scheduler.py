@@ -24,7 +24,14 @@ from kabar.flows.runners import StepRunner
 from kabar.tasks import cache
 
 # Lower runs first: the later the step, the sooner its brief is done.
-PRIORITY = {step: len(STEPS) - i for i, step in enumerate(STEPS)}
+PRIORITY = {step: len(STEPS) - i for i, step in enumerate(STEPS)} | {"fetch": len(STEPS) + 1}
+
+
+def lane_of(step: str, cached: bool) -> str:
+    """Which lane of the runner a step takes (flows/runners.py)."""
+    if step == "fetch":
+        return "web"
+    return "light" if step == "clean" or cached else "model"
 
 
 def run_articles(
@@ -32,8 +39,8 @@ def run_articles(
 ) -> None:
     """Every article's steps through `pool`; each article's files are written as soon as
     its last step is done."""
-    waiting: dict[bool, list] = {True: [], False: []}  # heavy lane?, heap of steps
-    running: dict = {}  # future -> (job, its order, step, heavy)
+    waiting: dict[str, list] = {"model": [], "light": [], "web": []}  # lane -> heap of steps
+    running: dict = {}  # future -> (job, its order, step, lane)
     finished_futures: queue.SimpleQueue = queue.SimpleQueue()
     tie = count()  # keeps the heap from comparing jobs
     published = 0
@@ -48,23 +55,23 @@ def run_articles(
             return
         step, parameters = upcoming
         key = job.cache_keys[step] = steps.cache_key(step, parameters)
-        heavy = step != "clean" and (refresh or not cache.entry(cache_dir, key).is_file())
+        cached = not refresh and cache.entry(cache_dir, key).is_file()
         item = (PRIORITY[step], order, next(tie), job, step, parameters, key, upstream)
-        heapq.heappush(waiting[heavy], item)
+        heapq.heappush(waiting[lane_of(step, cached)], item)
 
     def start_waiting_steps() -> None:
-        for heavy, lane in waiting.items():
-            in_lane = sum(1 for *_, h in running.values() if h == heavy)
-            while lane and in_lane < pool.slots(heavy):
-                _, order, _, job, step, parameters, key, upstream = heapq.heappop(lane)
+        for lane, heap in waiting.items():
+            in_lane = sum(1 for *_, other in running.values() if other == lane)
+            while heap and in_lane < pool.slots(lane):
+                _, order, _, job, step, parameters, key, upstream = heapq.heappop(heap)
                 task = steps.for_article(step, job.article_id, key, cache_dir, refresh)
                 # The one true link: the parameter that carries the previous step's result
                 # came from that step's run (see _NoImplicitLinks).
                 links = {}
                 if upstream is not None:
                     links[steps.INPUT_OF[step]] = {TaskRunResult(id=upstream.task_run_id)}
-                future = pool.submit(task, parameters, links, heavy=heavy)
-                running[future] = (job, order, step, heavy)
+                future = pool.submit(task, parameters, links, lane=lane)
+                running[future] = (job, order, step, lane)
                 future.add_done_callback(finished_futures.put)
                 in_lane += 1
 
@@ -72,7 +79,8 @@ def run_articles(
     if context is not None:
         context.run_results = _NoImplicitLinks()
     for order, job in enumerate(jobs):
-        follow(job, order, job.first_step(), None)
+        # A fetched article's first step hangs from its source's poll.
+        follow(job, order, job.first_step(), getattr(job, "upstream", None))
     start_waiting_steps()
     while running:
         future = finished_futures.get()

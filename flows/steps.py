@@ -18,6 +18,9 @@ from prefect.tasks import exponential_backoff
 from kabar.tasks import models
 from kabar.tasks.cache import step_key
 from kabar.tasks.clean import CLEAN_VERSION, clean_text
+from kabar.tasks.fetch import FETCH_VERSION, fetch_page, poll_source
+from kabar.tasks.seen import SeenStore
+from kabar.tasks.sources import Source, canonical_url
 from kabar.tasks.summarise import (
     SUMMARISE_VERSION,
     Seq2SeqSummariser,
@@ -57,6 +60,11 @@ def _model_identity(model: dict | None) -> str:
     return "lead" if model is None else model["fingerprint"]
 
 
+def fetch_key(link: str) -> str:
+    """A page is fetched once: its key is its address, whatever the page says later."""
+    return step_key("fetch", FETCH_VERSION, canonical_url(link))
+
+
 def clean_key(text: str) -> str:
     return step_key("clean", CLEAN_VERSION, text)
 
@@ -73,6 +81,8 @@ def summarise_key(translation: dict, summariser: dict | None, settings: dict, me
 
 def cache_key(step: str, parameters: dict) -> str:
     """The cache key of `step` run with `parameters`."""
+    if step == "fetch":
+        return fetch_key(parameters["link"])
     if step == "clean":
         return clean_key(parameters["text"])
     if step == "translate":
@@ -87,6 +97,30 @@ def cache_key(step: str, parameters: dict) -> str:
 
 # The plain functions are module attributes of their own, so that Dask workers import
 # them by name instead of receiving a pickled copy (the task objects hold their names).
+
+
+def poll_step(source: dict, cache_dir: str) -> dict:
+    """A source's items for this run (tasks/fetch.poll_source); `source` as a dict of Source."""
+    return poll_source(Source(**source), web_client(), SeenStore(Path(cache_dir)))
+
+
+def fetch_step(link: str, allow_private: bool) -> dict:
+    return fetch_page(link, allow_private, web_client())
+
+
+_client = None
+
+
+def use_web_client(client) -> None:
+    """The run's PoliteClient: one per run, so that per-host limits hold across its tasks."""
+    global _client
+    _client = client
+
+
+def web_client():
+    if _client is None:
+        raise RuntimeError("no web client: the flow sets one before fetching")
+    return _client
 
 
 def clean_step(text: str) -> dict:
@@ -130,18 +164,23 @@ clean = task(clean_step, name="clean", **STORED)
 translate = task(translate_step, name="translate", **STORED)
 summarise = task(summarise_step, name="summarise", **STORED)
 STEP_TASKS = {"clean": clean, "translate": translate, "summarise": summarise}
+# The web steps: a source's poll is not cached (it asks what is new); a fetched page is, under
+# its address, so that a page recorded as fetched is never requested again. The client retries
+# what may pass; Prefect does not retry on top of it.
+poll = task(poll_step, name="poll")
+fetch = task(fetch_step, name="fetch", persist_result=True, result_serializer="json")
 # The parameter of each step that carries the previous step's result (or the page text).
-INPUT_OF = {"clean": "text", "translate": "article", "summarise": "translation"}
+INPUT_OF = {"fetch": "link", "clean": "text", "translate": "article", "summarise": "translation"}
 
 
 def for_article(step: str, article_id: str, key: str, cache_dir: Path, refresh: bool) -> Task:
     """The step's task for one article: its runs named by step and article in the UI, its
     result stored under `key` in `cache_dir`; `refresh` recomputes and overwrites."""
-    return STEP_TASKS[step].with_options(
+    return (fetch if step == "fetch" else STEP_TASKS[step]).with_options(
         task_run_name=f"{step} · {article_id}",
         cache_key_fn=_Known(key),
         result_storage=cache_dir,
-        refresh_cache=refresh,
+        refresh_cache=refresh and step != "fetch",  # a fetched page is never fetched again
     )
 
 

@@ -50,6 +50,14 @@ def _line(label: str, value: str | None) -> str:
     return f"- **{label}:** {value}\n" if value else ""
 
 
+def _links(links: list[str]) -> str:
+    """The original pages: one, or the same text at several addresses."""
+    if not links:
+        return ""
+    label = "Original" if len(links) == 1 else "Originals (the same text)"
+    return _line(label, ", ".join(f"<{link}>" for link in links))
+
+
 def brief_markdown(brief: dict) -> str:
     flags = "".join(f"> ⚠ {flag}\n" for flag in brief["flags"])
     models = ", ".join(
@@ -64,8 +72,8 @@ def brief_markdown(brief: dict) -> str:
         + _line("Outlet", brief["outlet"])
         + _line("Author", brief["author"])
         + _line("Agency", brief["agency"])
-        + _line("Source", f"`{brief['source_file']}`")
-        + _line("URL", brief["url"])
+        + (_line("Source", f"`{brief['source_file']}`") if not brief.get("links") else "")
+        + _links(brief.get("links") or ([brief["url"]] if brief.get("url") else []))
         + f"- **Full translation:** [{brief['translation']}]({brief['translation']})\n"
         + f"- **Made by:** {models}\n"
         + "".join(f"\n_{credit}_\n" for credit in brief["credits"])

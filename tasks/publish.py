@@ -68,6 +68,13 @@ def publish_article(folder: Path, files: dict[str, dict | str]) -> None:
             write_atomic(folder / name, content)
 
 
+def _origin(path: str) -> str:
+    """An inbox file by its name, a fetched article by its link."""
+    if path.startswith(("http://", "https://")):
+        return f"<{path}>"
+    return f"`{Path(path).name}`"
+
+
 def digest_markdown(entries: list[dict], started: datetime) -> str:
     """The run's briefs, newest article first; `new` marks briefs made in this run."""
     briefed = [e for e in entries if e.get("brief")]
@@ -78,7 +85,7 @@ def digest_markdown(entries: list[dict], started: datetime) -> str:
         brief = entry["brief"]
         mark = " 🆕" if entry["new"] else ""
         facts = " · ".join(v for v in (brief["outlet"], brief["published"], brief["author"]) if v)
-        names = ", ".join(f"`{Path(p).name}`" for p in [entry["source_file"], *entry["also_as"]])
+        names = ", ".join(map(_origin, [entry["source_file"], *entry["also_as"]]))
         lines.append(f"## {brief['headline'] or '(untitled)'}{mark}\n")
         lines.append(f"_{facts}_ — [brief]({entry['article_id']}/brief.md) — from {names}\n")
         lines.append(f"{brief['summary']}\n")
@@ -86,7 +93,7 @@ def digest_markdown(entries: list[dict], started: datetime) -> str:
     problems = [e for e in entries if not e.get("brief") and not e.get("duplicate_of")]
     if problems:
         lines.append("## Not briefed\n")
-        lines.extend(f"- `{Path(e['source_file']).name}`: {e['problem']}" for e in problems)
+        lines.extend(f"- {_origin(e['source_file'])}: {e['problem']}" for e in problems)
         lines.append("")
     return "\n".join(lines)
 

@@ -53,7 +53,25 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KABAR_", extra="forbid", frozen=True)
 
-    inbox: str = _setting("seeds", "inbox folder", cli="`INBOX` argument", parameter=True)
+    inbox: str = _setting(
+        "seeds",
+        "inbox folder (empty: none)",
+        cli="`INBOX` argument",
+        parameter=True,
+        shown="`seeds`; none when sources are given",
+    )
+    # NoDecode: the variables are comma-separated addresses, not JSON.
+    feeds: Annotated[tuple[str, ...], NoDecode] = _setting(
+        (), "feeds or sitemaps to fetch new articles from", cli="--feed", parameter=True,
+        shown="none",
+    )  # fmt: skip
+    urls: Annotated[tuple[str, ...], NoDecode] = _setting(
+        (), "article pages to fetch", cli="--url", parameter=True, shown="none"
+    )
+    sources: str = _setting(
+        "", "sources file (TOML; see sources.example.toml)", cli="--sources", parameter=True,
+        shown="none",
+    )  # fmt: skip
     output: str = _setting("outputs", "output folder", cli="--output", parameter=True)
     translator: str = _setting(
         DEFAULT_TRANSLATOR, "translator (hub id or directory)", cli="--translator", parameter=True
@@ -126,12 +144,33 @@ class Settings(BaseSettings):
     max_article_words: int = _setting(
         20_000, "longest article translated, in words (longer: skipped)", ge=1
     )
+    # How Kabar treats the outlets' servers (tasks/web.py).
+    contact: str = _setting(
+        "", "contact (an e-mail or URL) sent in the User-Agent to the outlets", shown="none"
+    )
+    host_concurrency: int = _setting(2, "requests at once to one host", ge=1, le=16)
+    host_delay: float = _setting(
+        1.0, "seconds between the starts of two requests to one host", ge=0
+    )
+    connect_timeout: float = _setting(10.0, "seconds to connect to a server", gt=0)
+    read_timeout: float = _setting(20.0, "seconds a server may stay silent", gt=0)
+    response_seconds: float = _setting(60.0, "seconds for a whole response", gt=0)
+    retry_after_max: float = _setting(
+        120.0, "longest Retry-After waited (longer: the source is left for the next run)", ge=0
+    )
     prompt: str | None = _setting(
         None,
         "prompt file for instruction-following summarisers (`{title}`, `{date}`, `{outlet}`, "
         "`{text}`)",
         shown="`prompts/brief.md` in the package",
     )
+
+    @field_validator("feeds", "urls", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(p.strip() for p in value.split(",") if p.strip())
+        return tuple(value or ())
 
     @field_validator("patterns", mode="before")
     @classmethod
@@ -148,6 +187,33 @@ class Settings(BaseSettings):
         from kabar.tasks.hardware import cores
 
         return self.workers or max(1, min(MAX_DEFAULT_WORKERS, cores()))
+
+    @property
+    def has_sources(self) -> bool:
+        return bool(self.feeds or self.urls or self.sources)
+
+    def source_list(self) -> list:
+        """The run's sources: the sources file's, then --feed and --url (SourcesError when
+        the file or an address is wrong)."""
+        from kabar.tasks.sources import from_options, load_sources
+
+        listed = load_sources(Path(self.sources).expanduser()) if self.sources else []
+        return listed + from_options(self.feeds, self.urls)
+
+    def client_settings(self):
+        """The web client's settings (tasks/web.py)."""
+        from kabar.tasks.web import ClientSettings
+
+        return ClientSettings(
+            contact=self.contact,
+            per_host_concurrency=self.host_concurrency,
+            per_host_delay=self.host_delay,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            response_seconds=self.response_seconds,
+            max_bytes=self.max_bytes,
+            retry_after_max=self.retry_after_max,
+        )
 
     def cache_folder(self) -> Path:
         """`cache_dir`, else a `.kabar-cache` folder beside the output folder."""

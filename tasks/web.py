@@ -421,6 +421,15 @@ class PoliteClient:
             limit=self.settings.max_bytes,
         )
 
+    def on_private_address(self, url: str) -> bool:
+        """Whether `url`'s host resolves to a loopback, private or otherwise non-public
+        address (False when it cannot be resolved: fetching it will say why)."""
+        try:
+            addresses = self._addresses(_parse(url))
+        except (FetchError, ValueError):
+            return False
+        return any(address_problem(address) for address in addresses)
+
     def robots_allows(self, url: str, *, allow_private: bool = False) -> bool:
         """Whether robots.txt lets Kabar fetch `url` (fetched once per host and scheme)."""
         parsed = _parse(url)
