@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
+from scipy import sparse
 from sklearn.feature_extraction import FeatureHasher
 
 FEATURES_VERSION = "3"  # bump when features() changes: stored features are then stale
@@ -43,6 +44,7 @@ W_TEXT = 0.4  # content words and their bigrams, title counted twice; names and 
 DAY_PENALTY = 0.05  # score lost per day between the two articles
 WINDOW_DAYS = 3.0  # articles further apart than this are never compared
 
+CHUNK = 256  # new articles scored against the store at once: bounds the product's size
 NUM_PERM = 64
 N_FEATURES = 2**20
 WIB = timezone(timedelta(hours=7))  # Indonesian sites print local time; the cleaner assumes WIB
@@ -323,7 +325,13 @@ def parts(
 
 
 def _scores(new: Features, others: list[Features], days_apart: np.ndarray) -> np.ndarray:
-    return combine(*parts(new, others), days_apart)
+    """`combine` of `parts`, headline numbers not yet checked (`_links` does that)."""
+    if not others:
+        return np.zeros(0)
+    text = _dots(new.text, [o.text for o in others])
+    names = _dots(new.names, [o.names for o in others])
+    copies = (np.stack([o.signature for o in others]) == new.signature).mean(axis=1)
+    return combine(text, names, copies, np.zeros(len(others), dtype=bool), days_apart)
 
 
 def same_event(a: StoryArticle, b: StoryArticle) -> float:
@@ -334,7 +342,8 @@ def same_event(a: StoryArticle, b: StoryArticle) -> float:
     0 when more than WINDOW_DAYS apart or when one headline's specific numbers (3 significant
     digits or more) are missing from the other article (`conflicting`). Undated articles are
     taken as 0 days apart."""
-    return float(_scores(features(a), [features(b)], np.array([_days_apart(a, b)]))[0])
+    fa, fb = features(a), features(b)
+    return float(combine(*parts(fa, [fb]), np.array([_days_apart(a, b)]))[0])
 
 
 def _days_apart(a: StoryArticle, b: StoryArticle) -> float:
@@ -372,12 +381,15 @@ CREATE TABLE IF NOT EXISTS articles (
 -- the window's query reads this index alone (features are fetched only when not yet parsed)
 CREATE INDEX IF NOT EXISTS articles_at ON articles (at, article_id, story_id, dated);
 CREATE TABLE IF NOT EXISTS features (article_id TEXT PRIMARY KEY, blob BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
+-- a story's members, and its first and last dated one, without a scan
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, dated, at);
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY,
     created INTEGER NOT NULL,  -- order of creation: the older of two equally dated survives
     date TEXT, date_at REAL, updated TEXT, updated_at REAL
 );
+CREATE INDEX IF NOT EXISTS stories_created ON stories (created);
+CREATE INDEX IF NOT EXISTS articles_dated_at ON articles (dated, at);
 CREATE TABLE IF NOT EXISTS merged (story_id TEXT PRIMARY KEY, into_id TEXT NOT NULL);
 """
 
@@ -392,8 +404,7 @@ class StoryStore:
         self.path = Path(path)
         self.timeout = timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")  # readers do not wait for a writer
+        self._use_wal()
         with self._transaction() as db:
             for statement in _SCHEMA.split(";"):  # executescript would commit first
                 db.execute(statement)
@@ -407,6 +418,22 @@ class StoryStore:
                     f"makes version {FEATURES_VERSION}: move the file away to regroup from "
                     "scratch"
                 )
+
+    def _use_wal(self) -> None:
+        """WAL, so that readers do not wait for a writer. The mode stays with the file; switching
+        it can fail at once with 'database is locked' (SQLite's busy wait does not cover it) when
+        another process opens the same new store: retry until `timeout`."""
+        deadline = time.monotonic() + self.timeout
+        with self._connect() as db:
+            while True:
+                try:
+                    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        db.execute("PRAGMA journal_mode=WAL")
+                    return
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -444,10 +471,10 @@ class StoryStore:
                 ((timestamp(a.published) or recent, a) for a in fresh),
                 key=lambda item: (item[0], item[1].article_id),
             )
-            cache: dict[str, Features] = {}
             touched: set[str] = set()
-            for at, article in placed:
-                touched = _file(db, article, at, computed[article.article_id], cache, touched)
+            for start in range(0, len(placed), CHUNK):
+                chunk = [(at, a, computed[a.article_id]) for at, a in placed[start : start + CHUNK]]
+                touched = _file_chunk(db, chunk, touched)
             return sorted((_story(db, s) for s in touched), key=_newest_first_key, reverse=True)
 
     # -- reading --
@@ -506,35 +533,103 @@ def _recent_time(db: sqlite3.Connection, fresh: list[StoryArticle]) -> float:
     return max(times) if times else time.time()
 
 
-def _file(
+class _Stored:
+    """The stored articles around a chunk of new ones, their vectors stacked once, so that
+    the whole chunk is scored against them in two sparse products."""
+
+    def __init__(self, db: sqlite3.Connection, low: float, high: float) -> None:
+        rows = db.execute(
+            "SELECT article_id, at, dated FROM articles WHERE at BETWEEN ? AND ?", (low, high)
+        ).fetchall()
+        self.ids = [r[0] for r in rows]
+        self.at = np.array([r[1] for r in rows], dtype=np.float64)
+        self.dated = np.array([bool(r[2]) for r in rows], dtype=bool)
+        cache: dict[str, Features] = {}
+        _load_features(db, self.ids, cache)
+        self.features = [cache[i] for i in self.ids]
+        self.signatures = np.stack([f.signature for f in self.features]) if rows else None
+
+    def cosines(self, new: list[Features], kind: str) -> np.ndarray:
+        """len(new) x len(stored) cosines of the `kind` vectors ('text' or 'names')."""
+        if not self.ids:
+            return np.zeros((len(new), 0))
+        ours = _matrix([getattr(f, kind) for f in new])
+        theirs = _matrix([getattr(f, kind) for f in self.features])
+        return (ours @ theirs.T).toarray()
+
+
+def _matrix(vectors: list[Sparse]) -> sparse.csr_matrix:
+    lengths = [len(v.indices) for v in vectors]
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    indices = np.concatenate([v.indices for v in vectors]).astype(np.int64)
+    values = np.concatenate([v.values for v in vectors]).astype(np.float64)
+    return sparse.csr_matrix((values, indices, indptr), shape=(len(vectors), N_FEATURES))
+
+
+def _file_chunk(
+    db: sqlite3.Connection, chunk: list[tuple[float, StoryArticle, Features]], touched: set[str]
+) -> set[str]:
+    """File a chunk of new articles (in time order), each into the story it links to (merging
+    the stories it bridges) or a new one. Each is compared with the stored articles of its
+    window (scored for the whole chunk at once) and with the chunk's earlier articles.
+    Returns `touched` updated: the ids of stories changed so far that still exist."""
+    window = WINDOW_DAYS * 86400
+    stored = _Stored(db, chunk[0][0] - window, chunk[-1][0] + window)
+    new = [f for _, _, f in chunk]
+    text, names = stored.cosines(new, "text"), stored.cosines(new, "names")
+    for k, (at, article, own) in enumerate(chunk):
+        dated = timestamp(article.published) is not None
+        near = np.flatnonzero(np.abs(stored.at - at) <= window)
+        days = np.where(stored.dated[near] & dated, np.abs(stored.at[near] - at) / 86400, 0.0)
+        copies = (
+            (stored.signatures[near] == own.signature).mean(axis=1) if len(near) else np.zeros(0)
+        )
+        unchecked = np.zeros(len(near), dtype=bool)
+        scores = combine(text[k, near], names[k, near], copies, unchecked, days)
+        others = [stored.features[j] for j in near]
+        linked_ids = [stored.ids[near[j]] for j in _links(own, others, scores)]
+        # the chunk's own earlier articles, not in `stored`
+        earlier = [(a, t, f) for t, a, f in chunk[:k] if abs(t - at) <= window]
+        both_dated = [dated and timestamp(a.published) is not None for a, _, _ in earlier]
+        days = np.array([abs(t - at) / 86400 for _, t, _ in earlier]) * np.array(both_dated)
+        mine = [f for _, _, f in earlier]
+        links = _links(own, mine, _scores(own, mine, days))
+        linked_ids += [earlier[j][0].article_id for j in links]
+        touched = _place(db, article, at, dated, own, _stories_of(db, linked_ids), touched)
+    return touched
+
+
+def _links(new: Features, others: list[Features], scores: np.ndarray) -> list[int]:
+    """Which of `others` link to `new`: a score at the threshold or above, and no conflict of
+    headline numbers (checked only here: a Python test per pair is the costly part)."""
+    return [k for k in np.flatnonzero(scores >= THRESHOLD) if not conflicting(new, others[k])]
+
+
+def _stories_of(db: sqlite3.Connection, article_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(article_ids), 500):
+        chunk = article_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT story_id FROM articles WHERE article_id IN ({marks})"
+        found.update(row[0] for row in db.execute(query, chunk))
+    return found
+
+
+def _place(
     db: sqlite3.Connection,
     article: StoryArticle,
     at: float,
+    dated: bool,
     own: Features,
-    cache: dict[str, Features],
+    linked: set[str],
     touched: set[str],
 ) -> set[str]:
-    """Put one article into the story it links to (merging the stories it bridges) or a new
-    one; `cache` holds the window's parsed features across the batch. Returns `touched`
-    updated: the ids of stories changed so far that still exist."""
-    window = WINDOW_DAYS * 86400
-    rows = db.execute(
-        "SELECT article_id, story_id, at, dated FROM articles WHERE at BETWEEN ? AND ?",
-        (at - window, at + window),
-    ).fetchall()
-    _load_features(db, [r[0] for r in rows if r[0] not in cache], cache)
-    others = [cache[r[0]] for r in rows]
-    dated = article.published is not None and timestamp(article.published) is not None
-    days = np.array([abs(r[2] - at) / 86400 if dated and r[3] else 0.0 for r in rows])
-    scores = _scores(own, others, days)
-    linked = {rows[i][1] for i in np.flatnonzero(scores >= THRESHOLD)}
     story_id = _merge(db, linked) if linked else _create(db, article.article_id)
     db.execute(
         "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
         (article.article_id, story_id, article.published, at, int(dated)),
     )
     db.execute("INSERT INTO features VALUES (?, ?)", (article.article_id, own.to_bytes()))
-    cache[article.article_id] = own
     _refresh_dates(db, story_id)
     return (touched - linked) | {story_id}
 
