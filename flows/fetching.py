@@ -103,13 +103,13 @@ class WebArticleJob(ArticleJob):
         allow_private: bool,
         siblings: dict[str, WebArticleJob],
     ) -> None:
-        super().__init__(WebSource(page.article_id, page.link), run, logger)
+        super().__init__(WebSource(page.article_id, page.url), run, logger)
         self.page, self.store, self.upstream = page, store, upstream
         self.allow_private = allow_private
         self.siblings = siblings  # this run's web jobs by article id: duplicates find theirs
         self.fetched: dict | None = None
         self.entry["steps"] = {"fetch": "-", **self.entry["steps"]}
-        self.entry["url"] = page.link
+        self.entry["url"] = page.url  # canonical: tracking parameters stripped
         self.fetch_error: BaseException | None = None
 
     def first_step(self) -> tuple[str, dict]:
@@ -132,7 +132,7 @@ class WebArticleJob(ArticleJob):
         self.entry["duplicate_of"] = original
         twin = self.siblings.get(original)
         if twin is not None:
-            twin.entry["also_as"].append(self.page.link)
+            twin.entry["also_as"].append(self.page.url)
             if twin.entry["brief"]:
                 twin.publish()  # already written: again, with this link too
         else:
@@ -143,7 +143,7 @@ class WebArticleJob(ArticleJob):
         """The page's and the feed's facts where the page text had none: the feed item's own
         title and date first (the outlet chose them), the page's metadata next."""
         page, item = self.fetched, self.page.item
-        article["url"] = page["url"]
+        article["url"] = page["canonical_url"]  # tracking parameters stripped
         article["title"] = item.get("title") or article["title"] or page["title"]
         article["published"] = item.get("published") or page["published"] or article["published"]
         article["author"] = article["author"] or page["author"] or None
@@ -158,7 +158,7 @@ class WebArticleJob(ArticleJob):
         )
 
     def brief_extras(self) -> dict:
-        return {"links": self.store.links_of(self.article_id), "source_file": self.page.link}
+        return {"links": self.store.links_of(self.article_id), "source_file": self.page.url}
 
     def finish(self) -> None:
         """Record what came of the link, and end this run's claim on it."""
