@@ -50,11 +50,10 @@ class Outlet:
 
     def page(self, story: Story) -> str:
         e = html.escape
+        related = '<div class="baca-juga">Baca juga: <a href="/lain">Berita lain</a></div>'
         body = "".join(
-            f"<p>{e(p)}</p>"
-            + ('<div class="baca-juga">Baca juga: <a href="/lain">Berita lain</a></div>' if i == 0 else "")
-            for i, p in enumerate(story.paragraphs)
-        )  # fmt: skip
+            f"<p>{e(p)}</p>" + (related if i == 0 else "") for i, p in enumerate(story.paragraphs)
+        )
         return (
             f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
             f"<title>{e(story.title)} - {e(self.name)}</title>"
