@@ -19,8 +19,9 @@ class OutletRule:
     body_ends: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _rx(pattern: str, ignore_case: bool = True) -> re.Pattern[str]:
+    flags = re.MULTILINE | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(pattern, flags)
 
 
 OUTLETS: tuple[OutletRule, ...] = (
@@ -46,13 +47,20 @@ OUTLETS: tuple[OutletRule, ...] = (
     OutletRule("Kontan", _rx(r"\bKONTAN\.CO\.ID\b")),
     # Last, and not by its photo credits ('ANTARA FOTO/...', 'ANTARA/...'): other outlets
     # print Antara's photos and cite its reports, and their own markers come first.
-    OutletRule("Antara", _rx(r"\bANTARA\b(?!\s*FOTO|/)|\bantaranews\.com\b")),
+    # Case matters: 'antara' is also a common word ('antara lain', 'di antara').
+    OutletRule(
+        "Antara",
+        _rx(
+            r"\bANTARA\b(?!\s*FOTO|/)|\(Antara\)|\b[Aa]ntaranews\.com\b|\bANTARA News\b",
+            ignore_case=False,
+        ),
+    ),
 )
 
 
 def recognise_outlet(text: str) -> OutletRule | None:
     """The first rule whose pattern occurs in the page (multi-line aware)."""
     for rule in OUTLETS:
-        if re.search(rule.recognise.pattern, text, re.IGNORECASE | re.MULTILINE):
+        if rule.recognise.search(text):
             return rule
     return None

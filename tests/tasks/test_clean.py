@@ -93,3 +93,20 @@ def test_paragraph_printed_twice_is_kept_once():
     )
     article = clean_text(f"Judul Berita Yang Cukup Panjang\n\n{paragraph}\n\n{paragraph}\n")
     assert article.body == [paragraph]
+
+
+@pytest.mark.parametrize(
+    ("text", "outlet"),
+    [
+        ("Pinisi itu dikirim ke beberapa negara, antara lain Prancis.", None),
+        ("Di antara warga yang hadir ada Bupati.", None),
+        ("Jakarta (ANTARA) - Presiden meresmikan jembatan.", "Antara"),
+        ("Jakarta (Antara) - Presiden meresmikan jembatan.", "Antara"),
+        ("Foto: ANTARA FOTO/Reno Esnir", None),  # a photo credit: any outlet prints them
+    ],
+)
+def test_antara_is_known_by_its_marks_not_by_the_word_antara(text, outlet):
+    from kabar.tasks.outlets import recognise_outlet
+
+    rule = recognise_outlet(text)
+    assert (rule.name if rule else None) == outlet
