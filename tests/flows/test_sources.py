@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from outlets import Outlet, item
 from sites import Site
-from sites_fixtures import Outlet, item
 
 from kabar.flows.briefing import briefing
 from kabar.tasks.seen import SeenStore

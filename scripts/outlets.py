@@ -1,4 +1,4 @@
-"""Invented outlets for the flow's web tests: article pages and feeds, written here.
+"""Invented outlets on loopback Sites (scripts/sites.py): article pages and their feed.
 
 The articles are made from the trained test models' own templates (scripts/trained_data.py),
 so the trained Marian translates them in a blink; the pages wrap them in an Indonesian
