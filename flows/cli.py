@@ -198,9 +198,9 @@ def serve(name: str, cron: str | None, interval: int | None, inbox: str | None, 
         )
     parameters = _flow_parameters(config)
     # Absolute paths: the runs start in their own processes.
-    for name in ("inbox", "output", "sources"):
-        if parameters[name]:
-            parameters[name] = str(Path(parameters[name]).expanduser().resolve())
+    for path in ("inbox", "output", "sources"):
+        if parameters[path]:
+            parameters[path] = str(Path(parameters[path]).expanduser().resolve())
     schedule = {"interval": interval} if interval else {"cron": cron or "0 * * * *"}
     briefing.serve(name=name, parameters=parameters, **schedule)
 

@@ -344,3 +344,44 @@ def test_a_wrong_sources_file_is_a_usage_error_before_anything_starts(tmp_path, 
     )  # fmt: skip
     assert result.returncode == 2 and said in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "outputs").exists()
+
+
+def test_a_served_deployment_fetches_then_briefs(prefect_api, trained_models, tmp_path):
+    """`kabar serve --sources`: the deployment stores the sources file as a parameter, and
+    its runs (a scheduled run uses exactly the stored parameters) fetch, then brief."""
+    from loopback import stop
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+
+    with Site() as site:
+        outlet = Outlet(site)
+        stories = [outlet.add(f"jadwal-{i}", seed=80 + i) for i in range(2)]
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[source]]\nurl = "{outlet.feed}"\nname = "Warta Uji"\n')
+        served = kabar(
+            "serve", "--name", "sumber", "--interval", "3600", "--sources", sources.name,
+            "--output", tmp_path / "out", "--translator", trained_models["marian"],
+            "--summariser", "lead",
+            api_url=prefect_api, cwd=tmp_path, env={"PREFECT_RUNNER_POLL_FREQUENCY": "1"},
+        )  # fmt: skip
+        try:
+            with get_client(sync_client=True) as client:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        deployment = client.read_deployment_by_name("kabar/sumber")
+                        break
+                    except Exception:
+                        assert served.poll() is None, served.log.read_text()[-3000:]
+                        assert time.monotonic() < deadline, served.log.read_text()[-3000:]
+                        time.sleep(0.5)
+            assert deployment.parameters["sources"] == str(sources.resolve())
+            assert deployment.parameters["inbox"] == ""  # sources only: no inbox
+            assert deployment.schedules
+            run = run_deployment("kabar/sumber", timeout=120)
+            assert run.state.is_completed(), served.log.read_text()[-3000:]
+        finally:
+            stop(served)
+    briefs = [json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/brief.json")]
+    assert sorted(b["url"] for b in briefs) == sorted(site.url(s.path) for s in stories)
+    assert sorted(page_requests(site)) == sorted(s.path for s in stories)
