@@ -10,6 +10,7 @@ import pytest
 
 from kabar.tasks.clean import clean_text
 from kabar.tasks.stories import (
+    THRESHOLD,
     Features,
     StoryArticle,
     StoryStore,
@@ -50,6 +51,11 @@ def dev() -> list[StoryArticle]:
     return bench.load_half("dev")[0]
 
 
+@pytest.fixture(scope="module")
+def tune() -> list[StoryArticle]:
+    return bench.load_half("tune")[0]
+
+
 # --- grouping -------------------------------------------------------------------------------
 
 
@@ -67,17 +73,37 @@ def test_seeds_group_into_their_three_events(tmp_path):
     }
 
 
-def test_dev_half_scores_stay_high():
-    # The dev half is what the knobs were tuned on; the frozen half is scored only by
-    # `python bench/stories.py --score` and reported in docs/stories.md, never asserted.
-    scores = bench.score_half("dev")
-    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9
+def test_the_tune_set_groups_perfectly_with_room_on_both_sides():
+    # The tune set (dev and the spent frozen half) is what the knobs are set on; the blind
+    # set is scored only by `python bench/stories.py --score` and reported in
+    # docs/stories.md, never asserted here.
+    scores = bench.score_half("tune")
+    assert scores["precision"] == 1.0 and scores["recall"] == 1.0
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (37, 0, 0)
+    m = bench.margins("tune")
+    # every threshold in (0.276, 0.352] groups the set; before the geometric mean: (0.384, 0.393]
+    assert m["strongest_false"] <= THRESHOLD - 0.03
+    assert m["weakest"] >= THRESHOLD + 0.04
 
 
 def test_same_day_floods_in_two_regencies_are_two_events():
     garut, bekasi = event("banjir-garut-2025-01"), event("banjir-bekasi-2025-01")
-    assert same_event(garut[0], garut[1]) >= 0.38
-    assert same_event(garut[0], bekasi[0]) < 0.38
+    assert same_event(garut[0], garut[1]) >= THRESHOLD
+    assert same_event(garut[0], bekasi[0]) < THRESHOLD
+
+
+def test_two_cases_of_one_institution_on_one_day_are_two_stories(tmp_path):
+    # The first frozen score's one error: KPK, its spokesman and its building in both (names
+    # cosine 0.56), little else (words 0.15). A sum of the two scored them 0.384, over the old
+    # threshold; the geometric mean asks for both kinds of evidence.
+    arrest, laptop = event("kpk-bupati-lembahsari-2025-03"), event("kpk-saksi-laptop-2025-03")
+    assert same_event(arrest[0], laptop[0]) <= THRESHOLD - 0.03
+    store = StoryStore(tmp_path / "stories.sqlite")
+    store.add(arrest + laptop)
+    assert grouping(store) == {
+        frozenset(a.article_id for a in arrest),
+        frozenset(a.article_id for a in laptop),
+    }
 
 
 def test_daily_price_pieces_on_one_template_are_not_one_event():
@@ -112,15 +138,19 @@ def test_features_survive_the_store_bytes():
 # --- the store ------------------------------------------------------------------------------
 
 
-def test_two_batches_group_like_one(tmp_path, dev):
+def test_two_batches_group_like_one(tmp_path, tune):
     whole = StoryStore(tmp_path / "one.sqlite")
-    whole.add(dev)
-    by_date = sorted(dev, key=lambda a: a.published)
+    whole.add(tune)
+    by_date = sorted(tune, key=lambda a: a.published)
     split = StoryStore(tmp_path / "two.sqlite")
     split.add(by_date[::2])  # every other article: each event is cut across the batches
     split.add(by_date[1::2])
     assert grouping(split) == grouping(whole)
-    assert len(grouping(whole)) == len({e for e in bench.load_half("dev")[1].values()})
+    backwards = StoryStore(tmp_path / "back.sqlite")
+    for k in range(len(by_date), 0, -5):  # newest first, five at a time
+        backwards.add(by_date[max(0, k - 5) : k])
+    assert grouping(backwards) == grouping(whole)
+    assert len(grouping(whole)) == len({e for e in bench.load_half("tune")[1].values()})
 
 
 def test_a_bridging_article_merges_and_the_older_id_survives(tmp_path):
