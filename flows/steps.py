@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from prefect import Task, task
+from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
 from kabar.tasks import models
@@ -35,6 +36,7 @@ from kabar.tasks.translate import (
     already_english,
     translate_article,
 )
+from kabar.tasks.web import FetchError
 
 # One model-heavy step at a time per process: two generate() calls sharing two cores
 # run slower together than one after the other, and need twice the memory.
@@ -104,8 +106,13 @@ def poll_step(source: dict, cache_dir: str) -> dict:
     return poll_source(Source(**source), web_client(), SeenStore(Path(cache_dir)))
 
 
-def fetch_step(link: str, allow_private: bool) -> dict:
-    return fetch_page(link, allow_private, web_client())
+def fetch_step(link: str, allow_private: bool):
+    """The page at `link`, or a Failed state saying why: a missing page or a refusal is an
+    expected answer from a server, reported in one line, not a traceback."""
+    try:
+        return fetch_page(link, allow_private, web_client())
+    except FetchError as error:
+        return Failed(message=error.reason, data=error)
 
 
 _client = None
