@@ -65,13 +65,16 @@ def poll_source(
     if listing is None:
         report["state"], report["message"] = "not modified", "not modified since the last poll"
         return report
-    items = select_items(listing, source.since, source.max_per_run, now)
+    # The newest items within `since` that the store does not know yet, at most
+    # max_per_run: links taken by earlier runs do not use up this run's share.
+    listed = select_items(listing, source.since, len(listing.items), now)
+    items = [i for i in listed if store.page(canonical_url(i.url)) is None][: source.max_per_run]
     store.save_validators(source.url, *validators)  # only once the body was read
     dated = [i.published for i in listing.items if i.published]
     report["items"] = [item_record(i) for i in items]
     report["newest"] = max(dated).isoformat() if dated else None
     notes = [*listing.problems, *{i.note for i in items if i.note}]
-    report["message"] = f"{len(listing.items)} items listed, {len(items)} taken" + "".join(
+    report["message"] = f"{len(listing.items)} items listed, {len(items)} new taken" + "".join(
         f"; {note}" for note in notes
     )
     return report

@@ -35,8 +35,8 @@ def quick_client(monkeypatch):
 
 def run(tmp_path, trained_models, **options):
     options.setdefault("summariser", "lead")
+    options.setdefault("inbox", "")
     return briefing(
-        inbox="",
         output=str(tmp_path / "out"),
         translator=str(trained_models["marian"]),
         **options,
@@ -58,8 +58,19 @@ def test_first_run_briefs_each_item_then_304_then_only_the_new_page(
         outlet = Outlet(site)
         stories = [outlet.add(f"kabar-{i}", seed=i, minutes_ago=10 + i) for i in range(3)]
 
-        first = run(tmp_path, trained_models, feeds=[outlet.feed])
+        # An inbox beside the feed: both are briefed in one run.
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        local = outlet.stories[0]
+        (inbox / "lokal.txt").write_text(
+            f"{local.title} Lagi\n\nKompas.com - 23/11/2026, 10:00 WIB\nPenulis: Tim\n\n"
+            f"JAKARTA, KOMPAS.com - {local.paragraphs[1]}\n"
+        )
+        first = run(tmp_path, trained_models, feeds=[outlet.feed], inbox=str(inbox))
         assert first["sources"][0]["state"] == "ok"
+        [from_inbox] = [e for e in first["articles"] if not e.get("url")]
+        assert from_inbox["brief"] and from_inbox["source_file"].endswith("lokal.txt")
+        first["articles"].remove(from_inbox)
         assert sorted(page_requests(site)) == sorted(s.path for s in stories)
         articles = by_link(first)
         out = tmp_path / "out"
@@ -211,9 +222,17 @@ def test_a_big_feed_gives_only_the_newest_within_since_and_the_limit(
                    newest=datetime.now(UTC)), content_type="application/rss+xml")  # fmt: skip
         report = run(tmp_path, trained_models, sources=str(sources))
         asked = [r.path for r in site.requests if r.path.startswith("/berita/")]
-    assert report["sources"][0]["message"].startswith("5000 items listed, 3 taken")
-    assert sorted(asked) == sorted(f"/berita/{i}/kabar-{p}" for i, p in
-                                   ((0, "demak"), (1, "sanggau"), (2, "bulukumba")))  # fmt: skip
+        site.requests.clear()
+        # The next run takes the next three: links taken before do not use up its share.
+        run(tmp_path, trained_models, sources=str(sources))
+        asked_next = [r.path for r in site.requests if r.path.startswith("/berita/")]
+    assert report["sources"][0]["message"].startswith("5000 items listed, 3 new taken")
+
+    def paths(*numbered):
+        return sorted(f"/berita/{i}/kabar-{place}" for i, place in numbered)
+
+    assert sorted(asked) == paths((0, "demak"), (1, "sanggau"), (2, "bulukumba"))
+    assert sorted(asked_next) == paths((3, "kendal"), (4, "sintang"), (5, "makassar"))
 
 
 def test_prefect_sees_poll_then_fetch_then_the_article_steps(prefect_api, trained_models, tmp_path):
