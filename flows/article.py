@@ -76,6 +76,7 @@ class ArticleJob:
         self.summary: dict | None = None
         self.meta: dict | None = None
         self.cache_keys: dict[str, str] = {}  # step -> the cache key it ran under
+        self.task_runs: dict = {}  # step -> its task run's id: later steps link to it
 
     @property
     def article_id(self) -> str:
@@ -93,6 +94,7 @@ class ArticleJob:
 
     def record(self, step: str, state: State) -> tuple[str, dict] | None:
         """Take the finished state of `step`; (next step, its parameters), or None when done."""
+        self.task_runs[step] = state.state_details.task_run_id
         if state.is_failed():
             self._stop(step, _failure(state))
             return None

@@ -17,6 +17,7 @@ from kabar.flows import runners, steps
 from kabar.flows.article import ArticleJob, RunSettings, new_entry
 from kabar.flows.fetching import poll_sources, web_jobs
 from kabar.flows.scheduler import run_articles
+from kabar.flows.stories import StoryRun, publish_stories
 from kabar.tasks import models, settings
 from kabar.tasks.brief import brief_markdown
 from kabar.tasks.ingest import find_articles, read_with_retries
@@ -27,6 +28,7 @@ from kabar.tasks.publish import (
     publish_digest,
 )
 from kabar.tasks.seen import SeenStore
+from kabar.tasks.story_briefs import story_markdown
 from kabar.tasks.summarise import LEAD, SummarySettings
 from kabar.tasks.translate import TranslationSettings
 from kabar.tasks.web import PoliteClient
@@ -51,20 +53,29 @@ def _describe(brief: dict, longest: int = 90) -> str:
     return f"{facts} — {headline}" if facts else headline
 
 
-SOURCE_COLUMNS = ("source", "url", "state", "message", "newest", "taken")
+def _describe_story(story: dict) -> str:
+    """How the Artifacts page lists a story: its English headline first, then its outlets
+    and its date (the newest article's)."""
+    when = (story.get("updated") or "")[:16].replace("T", " ")
+    facts = " · ".join(v for v in (", ".join(story["outlets"]), when) if v)
+    headline = _describe({"headline": story["headline"]})
+    return f"{headline} — {facts}" if facts else headline
 
 
-def _publish_artifacts(entries: list[dict], digest_text: str, sources: list[dict]) -> None:
-    """Briefs, a table of the run (and of its sources) and the digest, for the UI."""
-    for entry in entries:
-        if entry["brief"]:
-            create_markdown_artifact(
-                key=_artifact_key(entry),
-                markdown=brief_markdown(entry["brief"]),
-                description=_describe(entry["brief"]),
-            )
-    rows = [
-        {
+def _run_rows(entries: list[dict], stories: StoryRun | None) -> list[dict]:
+    """The run's table, one row per article, the articles of a story side by side (stories
+    updated last first; articles not in a story last)."""
+    place, story_of = {}, {}
+    for order, story in enumerate(stories.briefs if stories else []):
+        for source in story["sources"]:
+            place[source["article_id"]] = order
+            story_of[source["article_id"]] = story
+    rows = []
+    for e in sorted(entries, key=lambda e: place.get(e["article_id"], len(place))):
+        story = story_of.get(e["article_id"])
+        rows.append({
+            "story": story["story_id"] if story else "",
+            "story headline": story["headline"] if story else "",
             "article": e["article_id"],
             "outlet": (e["brief"] or {}).get("outlet") or "",
             "date": (e["brief"] or {}).get("published") or "",
@@ -72,10 +83,33 @@ def _publish_artifacts(entries: list[dict], digest_text: str, sources: list[dict
             "link": e.get("url") or "",
             "fetch": e["steps"].get("fetch", ""),
             **e["steps"],
-        }
-        for e in entries
-    ]
-    create_table_artifact(key="kabar-run", table=rows, description="Every article of this run")
+        })  # fmt: skip
+    return rows
+
+
+def _publish_artifacts(
+    entries: list[dict], digest_text: str, sources: list[dict], stories: StoryRun | None
+) -> None:
+    """Briefs and stories, a table of the run (and of its sources) and the digest, for the UI."""
+    for entry in entries:
+        if entry["brief"]:
+            create_markdown_artifact(
+                key=_artifact_key(entry),
+                markdown=brief_markdown(entry["brief"]),
+                description=_describe(entry["brief"]),
+            )
+    for story in stories.briefs if stories else []:
+        if story["story_id"] in stories.touched:  # the others did not change in this run
+            create_markdown_artifact(
+                key=story["story_id"],  # 'story-' and hex digits: a valid artifact key
+                markdown=story_markdown(story, linked=False),
+                description=_describe_story(story),
+            )
+    create_table_artifact(
+        key="kabar-run",
+        table=_run_rows(entries, stories),
+        description="Every article of this run, by story",
+    )
     if sources:
         create_table_artifact(
             key="kabar-sources",
@@ -117,6 +151,7 @@ def briefing(
     runner: settings.Runner = DEFAULTS.runner,
     dask_address: str = DEFAULTS.dask_address,
     workers: int = DEFAULTS.workers,
+    base_url: str = DEFAULTS.base_url,
 ) -> dict:
     """Clean, translate and summarise each article file in `inbox`; write briefs to `output`.
 
@@ -139,12 +174,14 @@ def briefing(
             tcp://10.0.0.5:8786 (empty: a local cluster).
         workers: With runner 'dask' and no address: worker processes of the local cluster
             (0: the cores, at most 4); they share the cores between them.
+        base_url: Where the output folder is served (https://example.org/kabar/): the Atom
+            feed's links start with it. Empty: links to the files on this machine.
     """
     config = settings.resolve(
         inbox=inbox, feeds=feeds, urls=urls, sources=sources, output=output,
         translator=translator, summariser=summariser, backend=backend, refresh=refresh,
         max_words=max_words, unfaithful=unfaithful,
-        runner=runner, dask_address=dask_address, workers=workers,
+        runner=runner, dask_address=dask_address, workers=workers, base_url=base_url,
     )  # fmt: skip
     return brief_inbox(config)
 
@@ -210,21 +247,31 @@ def brief_inbox(config: settings.Settings) -> dict:
         finally:
             for job in web:
                 job.finish()
+        stories = publish_stories(
+            jobs, entries, pool, output_path, cache_dir, config.refresh, logger
+        )
     source_reports = [
         {k: v for k, v in report.items() if k != "items"} | {"taken": len(report["items"])}
         for _, report, _ in polled
     ]
 
     try:
-        digest = publish_digest(output_path, entries)
+        digest = publish_digest(output_path, entries, stories.briefs if stories else None)
     except OSError as error:
         raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
-    _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports)
+    if stories is not None:
+        try:
+            stories.write(config.base_url)
+        except OSError as error:
+            raise OutputError(explain_write_error(output_path / "index.html", error)) from error
+    _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports, stories)
     return {
         "articles": entries,
         "sources": source_reports,
         "digest": str(digest),
         "waiting": [str(p) for p in waiting],
+        # This run's stories: id -> 'done' (briefed again) or 'cached'; None: no grouping.
+        "stories": stories.states if stories else None,
         "models_used": _models_used(entries, translator_ref, summariser_ref),
         # With runner 'dask': whether any step needed the cluster (a cached re-run does not).
         "cluster_used": pool.started_a_cluster,

@@ -285,6 +285,39 @@ def prune(older_than: str, output: Path | None, dry_run: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The output folder [env KABAR_OUTPUT; default outputs].",
+)
+def stories(output: Path | None) -> None:
+    """Print the stories of an output folder, newest-updated first: id, date, outlets,
+    headline (read from its stories.json; the page is its index.html)."""
+    from kabar.tasks.story_index import INDEX_NAME, read_index
+
+    folder = Path(_resolve(None, output=str(output) if output else None).output)
+    if not folder.is_dir():
+        raise click.UsageError(f"Output folder '{folder}' does not exist.")
+    listed = read_index(folder)
+    if not listed:
+        click.echo(
+            f"{folder} has no stories yet ({INDEX_NAME} is missing or was written by an "
+            "earlier Kabar): `kabar run` groups its articles.",
+            err=True,
+        )
+        return
+    for story in listed.values():
+        span = " – ".join(dict.fromkeys(
+            d[:16].replace("T", " ") for d in (story.get("date"), story.get("updated")) if d
+        )) or "undated"  # fmt: skip
+        outlets = ", ".join(story.get("outlets") or []) or "unknown outlet"
+        count = len(story.get("sources") or [])
+        headline = " ".join(str(story.get("headline") or "(untitled)").split())
+        click.echo(f"{story['story_id']}  {span}  {outlets}  ({count} articles)")
+        click.echo(f"    {headline}")
+
+
+@main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 def clean(file: Path, as_json: bool) -> None:

@@ -37,6 +37,26 @@ def compose_brief(
         ],
         "models": models,
         "credits": credits,
+        # How complete the article is: a story's headline comes from its fullest member.
+        "words": sum(len(paragraph.split()) for paragraph in article.get("body", [])),
+    }
+
+
+# The flags' own words (tasks/summarise.py, describe_translation_flag below): a brief keeps
+# its flags as sentences, and briefs written by earlier versions have nothing else.
+_STILL_DOUBTFUL = "(still doubtful)."
+_UNFAITHFUL = "which the translation does not"
+
+
+def doubts(brief: dict) -> dict[str, bool]:
+    """Which warnings a reader sees on a brief: a sentence whose translation stayed
+    doubtful, a summary naming facts the translation lacks."""
+    flags = brief.get("flags") or []
+    return {
+        "doubtful_translation": any(
+            f.startswith("Translation of ") and f.endswith(_STILL_DOUBTFUL) for f in flags
+        ),
+        "unfaithful_summary": any(_UNFAITHFUL in f for f in flags),
     }
 
 

@@ -9,6 +9,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kabar.tasks.story_briefs import source_of, story_brief, story_markdown
+
 
 class OutputError(RuntimeError):
     """The output folder cannot be written; the message says why and what to do."""
@@ -75,21 +77,22 @@ def _origin(path: str) -> str:
     return f"`{Path(path).name}`"
 
 
-def digest_markdown(entries: list[dict], started: datetime) -> str:
-    """The run's briefs, newest article first; `new` marks briefs made in this run."""
+def digest_markdown(entries: list[dict], stories: list[dict] | None, started: datetime) -> str:
+    """The run's briefs by story, the story updated last first; 🆕 marks briefs made in this
+    run. `stories`: story briefs (tasks/story_briefs.py); a story is listed when it has a
+    brief of this run. None (no story store): each brief is a story of its own."""
     briefed = [e for e in entries if e.get("brief")]
-    briefed.sort(key=lambda e: e["brief"].get("published") or "", reverse=True)
+    if stories is None:
+        stories = _one_story_each(briefed)
+    this_run = {e["article_id"] for e in briefed}
+    listed = [s for s in stories if this_run & {m["article_id"] for m in s["sources"]}]
+    new = frozenset(e["article_id"] for e in briefed if e["new"])
+    origins = {
+        e["article_id"]: ", ".join(map(_origin, [e["source_file"], *e["also_as"]])) for e in briefed
+    }
     lines = [f"# Kabar digest — {started:%Y-%m-%d %H:%M} UTC\n"]
-    lines.append(f"{len(briefed)} briefs; {sum(e['new'] for e in briefed)} new in this run.\n")
-    for entry in briefed:
-        brief = entry["brief"]
-        mark = " 🆕" if entry["new"] else ""
-        facts = " · ".join(v for v in (brief["outlet"], brief["published"], brief["author"]) if v)
-        names = ", ".join(map(_origin, [entry["source_file"], *entry["also_as"]]))
-        lines.append(f"## {brief['headline'] or '(untitled)'}{mark}\n")
-        lines.append(f"_{facts}_ — [brief]({entry['article_id']}/brief.md) — from {names}\n")
-        lines.append(f"{brief['summary']}\n")
-        lines.extend(f"> ⚠ {flag}\n" for flag in brief["flags"])
+    lines.append(f"{len(listed)} stories from {len(briefed)} briefs; {len(new)} new in this run.\n")
+    lines.extend(story_markdown(s, level=2, new=new, origins=origins) for s in listed)
     problems = [e for e in entries if not e.get("brief") and not e.get("duplicate_of")]
     if problems:
         lines.append("## Not briefed\n")
@@ -98,9 +101,26 @@ def digest_markdown(entries: list[dict], started: datetime) -> str:
     return "\n".join(lines)
 
 
-def publish_digest(output: Path, entries: list[dict]) -> Path:
+def _one_story_each(briefed: list[dict]) -> list[dict]:
+    """Without grouping, each brief stands alone, newest first."""
+    made = [
+        story_brief(
+            {
+                "story_id": e["article_id"],
+                "article_ids": [e["article_id"]],
+                "date": e["brief"].get("published"),
+                "updated": e["brief"].get("published"),
+            },
+            [source_of(e["article_id"], e["brief"])],
+        )  # fmt: skip
+        for e in briefed
+    ]
+    return sorted(made, key=lambda s: s["updated"] or "", reverse=True)
+
+
+def publish_digest(output: Path, entries: list[dict], stories: list[dict] | None = None) -> Path:
     started = datetime.now(UTC)
-    text = digest_markdown(entries, started)
+    text = digest_markdown(entries, stories, started)
     path = output / "digests" / f"{started:%Y%m%dT%H%M%S%fZ}.md"
     write_atomic(path, text)
     write_atomic(output / "digest.md", text)

@@ -123,6 +123,14 @@ class Settings(BaseSettings):
         ge=0,
         le=256,
     )
+    # Empty rather than None, as the form's other text fields.
+    base_url: str = _setting(
+        "",
+        "address the output folder is served at: the Atom feed's links start with it",
+        cli="--base-url",
+        parameter=True,
+        shown="empty: links to the files on this machine",
+    )
     guards: bool = _setting(
         True,
         "translation loop and length guards (`on` or `off`; random-weight benchmark models "

@@ -1,0 +1,67 @@
+"""The digest as a web page: OUTPUT/index.html, every story with its sources.
+
+Rendered by Jinja2 from a template shipped in the package (tasks/templates), autoescaped:
+everything in it came from article text, so nothing of it may become markup. No script at
+all, and every link is relative to the output folder, so the page works opened from disk.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from kabar.tasks.stories import timestamp
+
+_env = Environment(
+    loader=PackageLoader("kabar.tasks", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def web_link(url: str | None) -> str | None:
+    """An original's address as a link, only when it is a web address: a page may claim
+    'javascript:…' as its own link, and escaping does not make that harmless in an href."""
+    if not url:
+        return None
+    parts = urlsplit(str(url).strip())
+    return parts.geturl() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def file_link(article_id: str, name: str) -> str:
+    """A file of an article's folder, relative to the output folder (ids are made safe for
+    folder names already; quoting keeps a '#' or '?' in one from cutting the link)."""
+    return f"{quote(article_id)}/{name}"
+
+
+def when(published: str | None) -> str:
+    """A time as a reader reads it: '2020-08-17 09:53 +07:00'."""
+    if not published or timestamp(published) is None:
+        return ""
+    moment = datetime.fromisoformat(published)
+    zone = moment.strftime("%z")
+    zone = f" {zone[:3]}:{zone[3:]}" if zone else ""
+    return f"{moment:%Y-%m-%d %H:%M}{zone}"
+
+
+_env.filters.update(web_link=web_link, file_link=file_link, when=when)
+
+
+def render_index(stories: list[dict], generated: datetime) -> str:
+    """The page: `stories` (story briefs, newest-updated first), made at `generated`."""
+    return _env.get_template("index.html.j2").render(
+        stories=stories,
+        generated=generated,
+        articles=sum(len(s["sources"]) for s in stories),
+        credits=list(dict.fromkeys(c for s in stories for c in s.get("credits", []))),
+    )
+
+
+def render_entry(story: dict, link_of) -> str:
+    """A feed entry's HTML content: summary and sources; `link_of(article_id, file)` makes
+    the address of an article's file (relative to --base-url, or a file link)."""
+    return _env.get_template("entry.html.j2").render(story=story, link_of=link_of)
