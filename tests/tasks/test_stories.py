@@ -14,7 +14,9 @@ from kabar.tasks.stories import (
     Features,
     StoryArticle,
     StoryStore,
+    _facts,
     conflicting,
+    conflicts,
     features,
     same_event,
     story_id_for,
@@ -74,16 +76,16 @@ def test_seeds_group_into_their_three_events(tmp_path):
 
 
 def test_the_tune_set_groups_perfectly_with_room_on_both_sides():
-    # The tune set (dev and the spent frozen half) is what the knobs are set on; the blind
-    # set is scored only by `python bench/stories.py --score` and reported in
-    # docs/stories.md, never asserted here.
+    # The tune set (dev, the spent frozen half and the spent first blind set) is what the knobs
+    # are set on; the second blind set is scored only by `python bench/stories.py --score` and
+    # reported in docs/stories.md, never asserted here.
     scores = bench.score_half("tune")
     assert scores["precision"] == 1.0 and scores["recall"] == 1.0
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (37, 0, 0)
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (74, 0, 0)
     m = bench.margins("tune")
-    # every threshold in (0.276, 0.352] groups the set; before the geometric mean: (0.384, 0.393]
-    assert m["strongest_false"] <= THRESHOLD - 0.03
-    assert m["weakest"] >= THRESHOLD + 0.04
+    # every threshold in (0.281, 0.316] groups the set; with the headline-number veto: none did
+    assert m["strongest_false"] <= THRESHOLD - 0.015
+    assert m["weakest"] >= THRESHOLD + 0.015
 
 
 def test_same_day_floods_in_two_regencies_are_two_events():
@@ -97,7 +99,7 @@ def test_two_cases_of_one_institution_on_one_day_are_two_stories(tmp_path):
     # cosine 0.56), little else (words 0.15). A sum of the two scored them 0.384, over the old
     # threshold; the geometric mean asks for both kinds of evidence.
     arrest, laptop = event("kpk-bupati-lembahsari-2025-03"), event("kpk-saksi-laptop-2025-03")
-    assert same_event(arrest[0], laptop[0]) <= THRESHOLD - 0.03
+    assert same_event(arrest[0], laptop[0]) <= THRESHOLD - 0.02
     store = StoryStore(tmp_path / "stories.sqlite")
     store.add(arrest + laptop)
     assert grouping(store) == {
@@ -108,8 +110,91 @@ def test_two_cases_of_one_institution_on_one_day_are_two_stories(tmp_path):
 
 def test_daily_price_pieces_on_one_template_are_not_one_event():
     (monday,), (tuesday,) = event("emas-antam-2025-02-11"), event("emas-antam-2025-02-12")
-    assert conflicting(features(monday), features(tuesday))
-    assert same_event(monday, tuesday) == 0.0
+    assert conflicting(features(monday), features(tuesday))  # Rp1.658.000 against Rp1.653.000
+    assert same_event(monday, tuesday) < THRESHOLD - 0.15
+
+
+def test_template_stories_of_consecutive_days_state_their_facts_differently(tmp_path):
+    # The first blind set's two errors: an agency's quake template a day apart in neighbouring
+    # regencies (magnitude 5,3 against 4,9, depth 12 against 10 km), and two days of the
+    # rupiah's close with no number in the headline (Rp16.295 against Rp16.254 per dolar; the
+    # second day names the first's close as 'sebelumnya', which is not its own fact).
+    quake, next_quake = (
+        event("blind-gempa-lombokutara-2025-07"),
+        event("blind-gempa-sumbawabarat-2025-07"),
+    )
+    close, next_close = event("blind-rupiah-2025-06-10"), event("blind-rupiah-2025-06-11")
+    assert conflicts(features(quake[0]), features(next_quake[0]))[0] == 2
+    antara, next_antara = close[1], next_close[1]
+    assert antara.outlet == next_antara.outlet == "Antara"
+    assert conflicting(features(antara), features(next_antara))
+    assert same_event(antara, next_antara) < THRESHOLD - 0.15
+    store = StoryStore(tmp_path / "stories.sqlite")
+    store.add(quake + next_quake + close + next_close)
+    assert grouping(store) == {
+        frozenset(a.article_id for a in e) for e in (quake, next_quake, close, next_close)
+    }
+
+
+def test_reports_of_one_event_agree_and_a_headline_figure_is_not_a_veto():
+    # Kupang Terkini's headline leads with the city's 52.300 children, which the agency copy
+    # never states: weak evidence against (a small penalty), no longer a veto.
+    agency, regional, _ = event("blind-imunisasi-polio-ntt-2025-07")
+    assert conflicts(features(agency), features(regional)) == (0, 0, 1)
+    assert same_event(agency, regional) >= THRESHOLD + 0.2
+    for name in ["blind-gempa-lombokutara-2025-07", "blind-rupiah-2025-06-10"]:
+        first, *others = event(name)
+        for other in others:
+            assert not conflicting(features(first), features(other))
+
+
+def test_facts_are_read_in_indonesian_formats_and_counts_are_not_facts():
+    def facts(*body: str, published: str = "2025-07-15T10:00:00+07:00") -> list:
+        return _facts(StoryArticle("x", "", list(body), published))
+
+    assert (
+        facts("Gempa M 5,2 guncang Cianjur")
+        == facts("gempa bermagnitudo 5.2")
+        == [("magnitude", "5.2")]
+    )
+    assert facts("kedalaman 10 km, 6,82 LS dan 107,11 BT") == [
+        ("depth", "10"), ("coordinate LS", "6.82"), ("coordinate BT", "107.11")
+    ]  # fmt: skip
+    rupiah = [("price per dolar", "16310")]
+    assert facts("ditutup di Rp 16.310 per dolar AS") == facts("Rp16310/dolar") == rupiah
+    # the day before's figure is not this piece's fact
+    assert facts("menguat ke Rp16.310 per dolar AS dari sebelumnya Rp16.285 per dolar AS") == rupiah
+    assert facts("naik jadi Rp1.658.000 per gram dari Rp1.650.000 per gram pada perdagangan "
+                 "sebelumnya") == [("price per gram", "1658000")]  # fmt: skip
+    assert facts("IHSG ditutup menguat 0,5 persen ke level 7.123,45") == [("index", "7123.45")]
+    # counts of people and things rise across follow-ups: no fact
+    assert facts("Korban tewas bertambah jadi 52 orang, 1.240 rumah rusak") == []
+    # a day named in the text counts only when it is the piece's own day, and the only one
+    assert facts("Rabu (15/7/2025) pagi") == [("date", "15/7")]
+    assert facts("gempa Selasa (14/7) malam; Rabu (15/7) korban bertambah") == []
+    assert facts("Selasa (14/7)") == []
+
+
+def test_a_follow_up_with_a_rising_toll_and_a_repeated_figure_agrees():
+    first = StoryArticle(
+        "a", "Gempa M 5,6 guncang Cianjur, 4 tewas",
+        ["Gempa bermagnitudo 5,6 mengguncang Cianjur, Senin (21/11/2022). Empat orang tewas."],
+        "2022-11-21T14:00:00+07:00",
+    )  # fmt: skip
+    later = StoryArticle(
+        "b", "Korban gempa Cianjur jadi 162 orang",
+        ["Korban tewas gempa magnitudo 5,6 di Cianjur bertambah menjadi 162 orang, Selasa "
+         "(22/11/2022). BMKG memutakhirkan kedalaman gempa menjadi 11 km."],
+        "2022-11-22T09:00:00+07:00",
+    )  # fmt: skip
+    # No fact differs: the toll is a count, the depth is stated by one only. Each piece names
+    # only its own day, and the headline's 162 is new: the two soft signals (0.1 each), a
+    # known cost to a follow-up that does not name the event's day (docs/stories.md).
+    assert conflicts(features(first), features(later)) == (0, 1, 1)
+    naming = replace(later, body=[later.body[0].replace("Selasa", "Senin (21/11) dan Selasa")])
+    assert conflicts(features(first), features(naming)) == (0, 0, 1)
+    other = replace(later, body=[later.body[0].replace("5,6", "4,8")])
+    assert conflicts(features(first), features(other))[0] == 1
 
 
 def test_an_agency_copy_joins_even_retitled_and_trimmed():
@@ -125,7 +210,7 @@ def test_the_same_text_weeks_apart_is_not_compared():
 
 
 def test_features_survive_the_store_bytes():
-    (a, *_) = event("banjir-garut-2025-01")
+    (a, *_) = event("blind-gempa-lombokutara-2025-07")
     f = features(a)
     g = Features.from_bytes(f.to_bytes())
     for mine, theirs in [(f.text, g.text), (f.names, g.names)]:
@@ -133,6 +218,7 @@ def test_features_survive_the_store_bytes():
         assert np.array_equal(mine.values, theirs.values)
     assert np.array_equal(f.signature, g.signature)
     assert (f.title_numbers, f.numbers) == (g.title_numbers, g.numbers)
+    assert f.facts and (f.facts, f.leads) == (g.facts, g.leads)
 
 
 # --- the store ------------------------------------------------------------------------------
