@@ -247,9 +247,7 @@ def brief_inbox(config: settings.Settings) -> dict:
         finally:
             for job in web:
                 job.finish()
-        stories = publish_stories(
-            jobs, entries, pool, output_path, cache_dir, config.refresh, logger
-        )
+        stories = publish_stories(jobs, entries, pool, config, logger)
     source_reports = [
         {k: v for k, v in report.items() if k != "items"} | {"taken": len(report["items"])}
         for _, report, _ in polled
@@ -259,11 +257,6 @@ def brief_inbox(config: settings.Settings) -> dict:
         digest = publish_digest(output_path, entries, stories.briefs if stories else None)
     except OSError as error:
         raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
-    if stories is not None:
-        try:
-            stories.write(config.base_url)
-        except OSError as error:
-            raise OutputError(explain_write_error(output_path / "index.html", error)) from error
     _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports, stories)
     return {
         "articles": entries,

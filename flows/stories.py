@@ -10,7 +10,11 @@ runs only (articles fetched then) are rebuilt from their briefs on disk: a selec
 
 from __future__ import annotations
 
+import fcntl
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +26,8 @@ from kabar.flows.article import ArticleJob
 from kabar.flows.runners import StepRunner
 from kabar.flows.steps import _Known
 from kabar.tasks.feed import Links, atom_feed
-from kabar.tasks.publish import write_atomic, write_json
+from kabar.tasks.publish import OutputError, explain_write_error, write_atomic, write_json
+from kabar.tasks.settings import Settings
 from kabar.tasks.site import render_index
 from kabar.tasks.stories import StoryArticle, StoryStore
 from kabar.tasks.story_briefs import source_of, story_brief, story_key
@@ -148,7 +153,7 @@ class StoryRun:
             self.states[story_id] = "cached" if made.state.name == "Cached" else "done"
             self.briefs.append(made.result())
 
-    def keep_records(self, previous: dict[str, dict], store: StoryStore) -> None:
+    def keep_records(self, previous: dict[str, dict]) -> None:
         """Each story's record across runs: when it was first published, when it last gained
         an article (its feed entry's `updated`), and the ids of stories merged into it."""
         stamp = self.now.isoformat(timespec="seconds")
@@ -160,9 +165,11 @@ class StoryRun:
             brief["first_seen"] = before.get("first_seen") or stamp
             brief["changed"] = stamp if before and members - had else before.get("changed")
             brief["aliases"] = list(before.get("aliases", []))
+        store = None  # opened only for a story gone from the page (rare): opening may wait
         for old_id, before in previous.items():
             if old_id in by_id:
                 continue
+            store = store or StoryStore(self.store_path)
             survivor = by_id.get(store.resolve(old_id) or "")
             if survivor is not None:  # merged: old links to it still land on the story
                 merged = {*survivor["aliases"], old_id, *before.get("aliases", [])}
@@ -181,22 +188,49 @@ class StoryRun:
         write_atomic(self.output / "feed.xml", feed)
 
 
+@contextmanager
+def _one_run_at_a_time(folder: Path, logger, seconds: float = 120.0) -> Iterator[None]:
+    """Two runs at once take turns from grouping to the last file written, so the one that
+    writes last has seen the other's articles (the store alone keeps itself consistent, not
+    the pages). A run that holds the lock longer than `seconds` is not waited for."""
+    with open(folder / ".stories.lock", "a") as handle:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    logger.warning("stories: another run holds %s; going ahead", handle.name)
+                    break
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish_stories(
     jobs: list[ArticleJob],
     entries: list[dict],
     pool: StepRunner,
-    output: Path,
-    cache_dir: Path,
-    refresh: bool,
+    config: Settings,
     logger,
 ) -> StoryRun | None:
-    """Group and brief the stories (Prefect tasks); None when the store could not be used."""
-    run = StoryRun(output, cache_dir, refresh, logger)
-    stories = run.group(jobs, pool)
-    if stories is None:
-        return None
-    run.brief(stories, entries, pool)
-    run.keep_records(read_index(output), StoryStore(run.store_path))
+    """Group and brief the stories (Prefect tasks), then write index.html, feed.xml and
+    stories.json; None when the store could not be used."""
+    output = Path(config.output)
+    run = StoryRun(output, config.cache_folder(), config.refresh, logger)
+    with _one_run_at_a_time(output, logger):
+        stories = run.group(jobs, pool)
+        if stories is None:
+            return None
+        run.brief(stories, entries, pool)
+        run.keep_records(read_index(output))
+        try:
+            run.write(config.base_url)
+        except OSError as error:
+            raise OutputError(explain_write_error(output / "index.html", error)) from error
     logger.info(
         "stories: %d in this output folder, %d with an article of this run (%d briefed again)",
         len(run.briefs), len(run.touched), sum(s == "done" for s in run.states.values()),
