@@ -238,17 +238,31 @@ def domain_text(seed: int, paragraphs: int = 2, sentences: int = 2) -> tuple[str
     return title[0], body
 
 
-def short_seed(seed_file: Path, seed: int | None = None, **sizes) -> str:
+def short_seed(
+    seed_file: Path,
+    seed: int | None = None,
+    title: str | None = None,
+    body: list[str] | None = None,
+    **sizes,
+) -> str:
     """The seed page `seed_file` with its header and footer kept and its title and body
-    replaced by a short in-domain article (`domain_text`)."""
+    replaced by a short in-domain article: `domain_text` (seeded by the seed's place in
+    the folder, or `seed`), or the `title` and `body` paragraphs given."""
     from kabar.tasks.clean import clean_text, normalise
 
     page = normalise(seed_file.read_text(encoding="utf-8"))
     article = clean_text(page)
     start = page.index(article.body[0][:40])
     end = page.index(article.body[-1][-40:]) + 40
-    title, body = domain_text(SEED_FILES.index(seed_file.name) if seed is None else seed, **sizes)
+    made = domain_text(SEED_FILES.index(seed_file.name) if seed is None else seed, **sizes)
+    title, body = title or made[0], body or made[1]
     return (page[:start] + "\n\n".join(body) + page[end:]).replace(article.title, title)
+
+
+@pytest.fixture(scope="session")
+def short_seed_page():
+    """`short_seed`, for tests that write their own variants of a seed page."""
+    return short_seed
 
 
 SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
