@@ -26,9 +26,11 @@ def kabar(*args, api_url=None, timeout=300):
     )
 
 
-def test_run_twice_second_is_all_cached_and_loads_no_model(prefect_api, tiny_models, tmp_path):
-    args = ["run", SEEDS, "--output", tmp_path / "out", "--translator", tiny_models["marian"],
-            "--summariser", tiny_models["bart"]]  # fmt: skip
+def test_run_twice_second_is_all_cached_and_loads_no_model(
+    prefect_api, trained_models, short_seeds, tmp_path
+):
+    args = ["run", short_seeds, "--output", tmp_path / "out", "--translator",
+            trained_models["marian"], "--summariser", trained_models["bart"]]  # fmt: skip
     first = kabar(*args, api_url=prefect_api)
     assert first.returncode == 0, first.stderr
     lines = [line for line in first.stdout.splitlines() if "brief.md" in line]
@@ -52,14 +54,15 @@ def test_missing_model_is_a_setup_error_with_advice(prefect_api, tmp_path):
 
 
 def test_environment_variable_names_the_model_and_option_beats_it(
-    prefect_api, tiny_models, tmp_path
+    prefect_api, trained_models, short_inbox, tmp_path
 ):
+    inbox = short_inbox(1)
     os.environ["KABAR_TRANSLATOR"] = "/nonexistent/from-env"
     try:
-        from_env = kabar("run", SEEDS, "--output", tmp_path / "a", "--summariser", "lead",
+        from_env = kabar("run", inbox, "--output", tmp_path / "a", "--summariser", "lead",
                          api_url=prefect_api)  # fmt: skip
-        option = kabar("run", SEEDS, "--output", tmp_path / "b", "--summariser", "lead",
-                       "--translator", tiny_models["marian"], api_url=prefect_api)  # fmt: skip
+        option = kabar("run", inbox, "--output", tmp_path / "b", "--summariser", "lead",
+                       "--translator", trained_models["marian"], api_url=prefect_api)  # fmt: skip
     finally:
         del os.environ["KABAR_TRANSLATOR"]
     assert from_env.returncode == 2 and "/nonexistent/from-env" in from_env.stderr
@@ -89,7 +92,7 @@ def test_clean_prints_the_article_as_json_without_prefect_or_models():
 
 
 def test_an_english_article_passes_through_and_the_closing_lines_say_so(
-    prefect_api, tiny_models, tmp_path
+    prefect_api, trained_models, tmp_path
 ):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -100,8 +103,8 @@ def test_an_english_article_passes_through_and_the_closing_lines_say_so(
         "Officials said that the first trucks had left the capital and that more would follow "
         "within days.\n"
     )
-    result = kabar("run", inbox, "--output", tmp_path / "out", "--translator",
-                   tiny_models["marian"], "--summariser", "lead", api_url=prefect_api)  # fmt: skip
+    result = kabar("run", inbox, "--output", tmp_path / "out", "--summariser", "lead",
+                   "--translator", trained_models["marian"], api_url=prefect_api)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "translate skipped: already in English" in result.stdout
     assert "Briefed 1 of 1 articles (1 new, 0 from the cache)." in result.stdout
