@@ -1,14 +1,12 @@
-"""The flow on Dask: a real two-worker local cluster of separate processes, tiny real models."""
+"""The flow on Dask: a real two-worker local cluster of separate processes, the tiny trained
+models, the seeds' pages with short in-domain bodies (conftest.short_seed)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kabar.flows.briefing import briefing
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def states(report, step):
@@ -38,14 +36,14 @@ def _model_reads():
 
 
 def test_two_workers_share_the_articles_and_load_each_model_once(
-    cluster, tiny_models, tmp_path, assert_each_article_chained
+    cluster, trained_models, short_seeds, tmp_path, assert_each_article_chained
 ):
     address, client = cluster
     options = {
-        "inbox": str(SEEDS),
+        "inbox": str(short_seeds),
         "output": str(tmp_path / "out"),
-        "translator": str(tiny_models["marian"]),
-        "summariser": str(tiny_models["bart"]),
+        "translator": str(trained_models["marian"]),
+        "summariser": str(trained_models["bart"]),
         "backend": "ctranslate2",
         "runner": "dask",
         "dask_address": address,
@@ -63,7 +61,7 @@ def test_two_workers_share_the_articles_and_load_each_model_once(
     for worker_reads in reads.values():
         assert len(worker_reads) == len(set(worker_reads)), worker_reads  # never read twice
     # Both workers translated (five articles, one thread each): each read the translator.
-    marian = f"{tiny_models['marian']} (marian, ctranslate2)"
+    marian = f"{trained_models['marian']} (marian, ctranslate2)"
     assert all(marian in worker_reads for worker_reads in reads.values()), reads
 
     second = briefing(**options)  # the cache is shared: every step is a hit
@@ -87,17 +85,18 @@ def _break_translation_of_elshinta():
     steps.translate_article = fails_on_elshinta
 
 
-def test_a_step_failing_on_a_worker_stops_that_article_only(cluster, tiny_models, tmp_path):
+def test_a_step_failing_on_a_worker_stops_that_article_only(
+    cluster, trained_models, short_inbox, tmp_path
+):
     address, client = cluster
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SEEDS, inbox)
+    inbox = short_inbox()
     (inbox / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     client.run(_break_translation_of_elshinta)
     try:
         report = briefing(
             inbox=str(inbox),
             output=str(tmp_path / "out"),
-            translator=str(tiny_models["marian"]),
+            translator=str(trained_models["marian"]),
             summariser="lead",
             runner="dask",
             dask_address=address,
@@ -114,15 +113,15 @@ def test_a_step_failing_on_a_worker_stops_that_article_only(cluster, tiny_models
     assert "the translator broke on this article" in digest
 
 
-def test_a_local_cluster_is_started_for_the_run(prefect_api, tiny_models, tmp_path):
+def test_a_local_cluster_is_started_for_the_run(prefect_api, trained_models, short_inbox, tmp_path):
     report = briefing(
-        inbox=str(SEEDS),
+        inbox=str(short_inbox(2)),
         output=str(tmp_path / "out"),
-        translator=str(tiny_models["marian"]),
+        translator=str(trained_models["marian"]),
         summariser="lead",
         runner="dask",
         workers=2,
     )
-    assert states(report, "translate") == ["done"] * 5
+    assert states(report, "translate") == ["done"] * 2
     folder = tmp_path / "out" / report["articles"][0]["article_id"]
     assert json.loads((folder / "translation.json").read_text())["sentences"]
