@@ -27,8 +27,10 @@ def wait_until(check, seconds: float, what: str):
 
 
 @pytest.fixture
-def service(tmp_path, tiny_models):
-    """A real Prefect server on a free port and `kabar serve` against it; both stopped after."""
+def service(tmp_path, trained_models, short_seeds):
+    """A real Prefect server of its own on a free port (the session's may hold another test's
+    deployment of the same name) and `kabar serve` against it, on the trained models and
+    the short in-domain seed pages; both stopped after."""
     home = tmp_path / "prefect-home"
     settings = {
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
@@ -43,11 +45,12 @@ def service(tmp_path, tiny_models):
         )
         env = {**os.environ, **settings, "PREFECT_HOME": str(home), "PREFECT_API_URL": api}
         inbox = tmp_path / "inbox"
-        shutil.copytree(SEEDS, inbox)
+        shutil.copytree(short_seeds, inbox)
         served = subprocess.Popen(
             [sys.executable, "-m", "kabar.flows.cli", "serve", "--interval", "3600",
              "--inbox", str(inbox), "--output", str(tmp_path / "out"),
-             "--translator", str(tiny_models["marian"]), "--summariser", str(tiny_models["bart"])],
+             "--translator", str(trained_models["marian"]),
+             "--summariser", str(trained_models["bart"])],
             cwd=ROOT, env=env, stdout=logs[1], stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         yield {
@@ -65,7 +68,7 @@ def service(tmp_path, tiny_models):
             log.close()
 
 
-def test_served_deployment_runs_custom_parameters_and_publishes_artifacts(service):
+def test_served_deployment_runs_custom_parameters_and_publishes_artifacts(service, short_seed_page):
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.deployments import run_deployment
@@ -124,8 +127,8 @@ def test_served_deployment_runs_custom_parameters_and_publishes_artifacts(servic
             (r["clean"], r["translate"], r["summarise"]) == ("cached",) * 3 for r in rows.values()
         )
 
-        page = (SEEDS / "001_780e7455a1e85ef7.txt").read_text(encoding="utf-8")
-        (service["inbox"] / "new-article.txt").write_text(page.replace("200.000", "300.000"))
+        page = short_seed_page(SEEDS / "001_780e7455a1e85ef7.txt", seed=99)  # another article
+        (service["inbox"] / "new-article.txt").write_text(page)
         third = run_deployment("kabar/briefs", parameters=custom, timeout=240)
         assert third.state.is_completed()
         rows = table(artifacts_of(client, third)["kabar-run"])
