@@ -3,9 +3,9 @@
 Kabar's wheel, built offline from this checkout, holds the one `kabar` package (with
 kabar/prompts/brief.md as package data) and no top-level `flows` or `tasks`. Installed into
 a fresh virtual environment in which the editable install is not importable, its `kabar`
-command, run from an unrelated folder, briefs two seed articles with an instruction-following
-summariser (the tiny T5), which needs prompts/brief.md found inside the installed package, not
-in the repository.
+command, run from an unrelated folder, briefs two seed pages (short in-domain bodies, the
+trained Marian) with an instruction-following summariser (the tiny T5), which needs
+prompts/brief.md found inside the installed package, not in the repository.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 
 
 def build_wheel(dist: Path) -> Path:
@@ -58,7 +57,9 @@ def make_venv(target: Path) -> Path:
     return target / "bin" / "python"
 
 
-def test_wheel_installs_and_runs_outside_the_repository(tiny_models, prefect_api, tmp_path):
+def test_wheel_installs_and_runs_outside_the_repository(
+    tiny_models, trained_models, short_seeds, prefect_api, tmp_path
+):
     wheel = build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("kabar/prompts/brief.md", "kabar/flows/cli.py", "kabar/tasks/clean.py"):
@@ -111,9 +112,9 @@ def test_wheel_installs_and_runs_outside_the_repository(tiny_models, prefect_api
 
     command = target / "bin" / "kabar"
     assert command.read_text(encoding="utf-8").startswith(f"#!{python}")
-    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+    for seed in sorted(short_seeds.glob("*.txt"))[:2]:
         shutil.copy(seed, work / "inbox")
-    models = ["--translator", tiny_models["marian"], "--summariser", tiny_models["t5"]]
+    models = ["--translator", trained_models["marian"], "--summariser", tiny_models["t5"]]
     briefed = run(command, "run", "inbox", "--output", "out", *models)
     assert briefed.returncode == 0, briefed.stdout + briefed.stderr
     briefs = sorted((work / "out").glob("*/brief.json"))
