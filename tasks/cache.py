@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,16 @@ def entry(cache_dir: Path, key: str) -> Path:
     return cache_dir / key
 
 
+# What step_key makes: the only files in the cache folder that are step results. The stores
+# beside them (seen.sqlite, stories.sqlite, their journals) and sub-folders (converted
+# models) are not entries, and `kabar prune` must never delete them.
+_ENTRY_NAME = re.compile(r"[a-z]+-[0-9a-f]{40}")
+
+
 def entries(cache_dir: Path) -> Iterator[Path]:
-    """Every stored result (sub-folders, such as converted models, are not entries)."""
-    return (path for path in sorted(cache_dir.glob("*")) if path.is_file())
+    """Every stored result."""
+    return (
+        path
+        for path in sorted(cache_dir.glob("*"))
+        if _ENTRY_NAME.fullmatch(path.name) and path.is_file()
+    )

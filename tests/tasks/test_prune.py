@@ -13,26 +13,30 @@ def test_parse_age():
         parse_age("soon")
 
 
-def test_prune_keeps_what_current_briefs_use_and_recent_files(tmp_path):
+def test_prune_keeps_what_current_briefs_use_recent_files_and_the_stores(tmp_path):
+    from kabar.tasks.cache import step_key
+
     output, cache = tmp_path / "out", tmp_path / ".kabar-cache"
     (output / "digests").mkdir(parents=True)
     (output / "a").mkdir()
     cache.mkdir()
-    (output / "a" / "steps.json").write_text(json.dumps({"cache_keys": ["clean-used"]}))
+    used, unused, recent = (step_key("clean", "1", n) for n in ("used", "unused", "recent"))
+    (output / "a" / "steps.json").write_text(json.dumps({"cache_keys": [used]}))
     old = time.time() - 40 * 86400
-    for name in ("clean-used", "clean-unused", "clean-recent"):
+    stores = ["seen.sqlite", "seen.sqlite-wal", "stories.sqlite", "stories.sqlite-shm"]
+    for name in (used, unused, recent, *stores):
         (cache / name).write_text("{}")
     (output / "digests" / "old.md").write_text("old")
     (output / "digests" / "new.md").write_text("new")
     (output / "digest.md").write_text("latest")
-    for path in (cache / "clean-used", cache / "clean-unused", output / "digests" / "old.md"):
+    for path in (cache / used, cache / unused, output / "digests" / "old.md"):
         os.utime(path, (old, old))
+    for name in stores:  # the stores are old files too: they must stay all the same
+        os.utime(cache / name, (old, old))
 
     dry = prune(output, cache, parse_age("30d"), dry_run=True)
-    assert [p.name for p in dry.cache_entries] == ["clean-unused"] and (
-        cache / "clean-unused"
-    ).exists()
+    assert [p.name for p in dry.cache_entries] == [unused] and (cache / unused).exists()
     report = prune(output, cache, parse_age("30d"))
     assert [p.name for p in report.digests] == ["old.md"]
-    assert sorted(p.name for p in cache.iterdir()) == ["clean-recent", "clean-used"]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([recent, used, *stores])
     assert (output / "digest.md").exists() and (output / "digests" / "new.md").exists()
