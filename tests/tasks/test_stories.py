@@ -3,18 +3,25 @@ import json
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from kabar.tasks import stories as stories_module
 from kabar.tasks.clean import clean_text
 from kabar.tasks.stories import (
+    LONG_WINDOW_DAYS,
     THRESHOLD,
+    WINDOW_DAYS,
     Features,
     StoryArticle,
     StoryStore,
+    _days_apart,
     _facts,
+    _headline_places,
+    agree,
     conflicting,
     conflicts,
     features,
@@ -48,14 +55,42 @@ def event(name: str) -> list[StoryArticle]:
     ]
 
 
+_computed = stories_module.features
+
+
+@pytest.fixture(scope="module", autouse=True)
+def features_once():
+    """Each article's features computed once for the module: the store computes them on every
+    add and `same_event` on every call, and they depend on the article alone."""
+    cache: dict[tuple, Features] = {}
+
+    def cached(article: StoryArticle) -> Features:
+        key = (article.article_id, article.title, tuple(article.body), article.published)
+        if key not in cache:
+            cache[key] = _computed(article)
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stories_module, "features", cached)
+        yield
+
+
 @pytest.fixture(scope="module")
 def dev() -> list[StoryArticle]:
     return bench.load_half("dev")[0]
 
 
 @pytest.fixture(scope="module")
-def tune() -> list[StoryArticle]:
-    return bench.load_half("tune")[0]
+def tune() -> tuple[list[StoryArticle], dict[str, str]]:
+    return bench.load_half("tune")
+
+
+@pytest.fixture(scope="module")
+def tune_grouped(tune, tmp_path_factory) -> set[frozenset[str]]:
+    """The tune set through one store in one batch: grouped once for the module."""
+    store = StoryStore(tmp_path_factory.mktemp("tune") / "one.sqlite")
+    store.add(tune[0])
+    return grouping(store)
 
 
 # --- grouping -------------------------------------------------------------------------------
@@ -75,16 +110,19 @@ def test_seeds_group_into_their_three_events(tmp_path):
     }
 
 
-def test_the_tune_set_groups_perfectly_with_room_on_both_sides():
-    # The tune set (dev, the spent frozen half, the spent first and second blind sets) is what
-    # the knobs are set on; the third blind set is scored only by `python bench/stories.py
-    # --score --blind3` and reported in docs/stories.md, never asserted here.
-    scores = bench.score_half("tune")
+def test_the_tune_set_groups_with_one_pair_lost(tune, tune_grouped):
+    # The tune set (dev, the spent frozen half, the spent first, second and third blind sets)
+    # is what the knobs are set on; the fourth blind set is scored only by `python
+    # bench/stories.py --score --blind4` and reported in docs/stories.md, never asserted here.
+    articles, gold = tune
+    predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
+    scores = bench.pair_scores(predicted, gold)
     # one pair lost: two reports of one DPR hearing sharing little wording (0.274)
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (113, 0, 1)
-    m = bench.margins("tune")
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (152, 0, 1)
+    p = bench.pair_parts(articles)
+    m = bench.margins_of(bench.stories.combine(*(p[k] for k in bench.PARTS)), p, articles, gold)
     # the highest pair of different events: two trials at one court (0.280)
-    assert m["strongest_false"] <= THRESHOLD - 0.009
+    assert m["strongest_false"] <= THRESHOLD - 0.004
 
 
 def test_a_headline_names_its_subject_and_two_cases_of_one_institution_differ():
@@ -95,7 +133,7 @@ def test_a_headline_names_its_subject_and_two_cases_of_one_institution_differ():
     busts = [event(f"blind2-narkoba-{p}-2025-10")[0] for p in ("cengkareng", "priok")]
     for a, b in (mk, busts):
         assert conflicts(features(a), features(b))[2] == 1
-        assert same_event(a, b) < THRESHOLD - 0.05
+        assert same_event(a, b) < THRESHOLD - 0.04
     # reports of one event name what the other's headline names
     for name in ("blind2-mk-psu-batangseruyan-2025-11", "blind2-narkoba-cengkareng-2025-10"):
         first, *others = event(name)
@@ -107,6 +145,54 @@ def test_same_day_floods_in_two_regencies_are_two_events():
     garut, bekasi = event("banjir-garut-2025-01"), event("banjir-bekasi-2025-01")
     assert same_event(garut[0], garut[1]) >= THRESHOLD
     assert same_event(garut[0], bekasi[0]) < THRESHOLD
+
+
+def test_a_headline_place_is_the_one_name_that_suffices():
+    # blind3's false links: floods in Pati and in Jepara on one day (0.307), dengue in Sikka
+    # and in Kota Kupang 1.9 days apart (0.308; the Kupang piece names Sikka, not the reverse).
+    (pati, _), (jepara,) = (
+        event("blind3-banjir-pati-2026-01"),
+        event("blind3-banjir-jepara-2026-01"),
+    )
+    sikka, (kupang,) = event("blind3-dbd-sikka-2026-01"), event("blind3-dbd-kotakupang-2026-01")
+    assert _headline_places(pati) == ({"pati"}, {"pati"})
+    assert _headline_places(kupang)[0] == {"kupang"}
+    for a, b in [(pati, jepara), (sikka[0], kupang)]:
+        assert conflicts(features(a), features(b))[2] == 1
+        assert same_event(a, b) < THRESHOLD - 0.1
+    # a locality inside the other's regency is no other place: Pelabuhanratu in Sukabumi
+    _, pelabuhanratu, ciracap = event("blind2-gempa-sukabumi-2025-10")
+    assert _headline_places(pelabuhanratu) == (set(), {"pelabuhanratu"})
+    assert conflicts(features(pelabuhanratu), features(ciracap)) == (0, 0, 0)
+
+
+def test_follow_ups_naming_the_same_place_are_compared_for_three_weeks():
+    # blind3's largest miss: follow-ups 3.1 to 9.1 days on, beyond the 3-day window. Both
+    # headlines name the regency (Sikka, Blora) or the locality (kawasan Sitinjau Lauik).
+    cases = [
+        ("blind3-dbd-sikka-2026-01", 0, 2, 3.8),
+        ("blind3-vonis-pupr-blora-2026-01", 0, 2, 5.9),
+        ("blind3-longsor-sitinjau-2026-01", 0, 2, 9.1),
+    ]
+    for name, i, j, days in cases:
+        articles = event(name)
+        a, b = articles[i], articles[j]
+        assert agree(features(a), features(b))
+        assert round(_days_apart(a, b), 1) == days
+        assert same_event(a, b) >= THRESHOLD + 0.06
+        # the same pair, further apart than LONG_WINDOW_DAYS, is not compared
+        when = datetime.fromisoformat(a.published) + timedelta(days=LONG_WINDOW_DAYS + 1)
+        late = replace(b, published=when.isoformat())
+        assert same_event(a, late) == 0.0
+    # a pair naming no common place keeps the short window and the day penalty: the BI rate's
+    # two monthly decisions (0.51 before the window) and two Persebaya matches 3.6 days apart
+    (bi, *_), (next_bi,) = event("blind3-bi-rate-2026-02"), event("blind3-bi-rate-2026-03")
+    assert not agree(features(bi), features(next_bi)) and same_event(bi, next_bi) == 0.0
+    (_, derby), (psm, _) = (
+        event("blind3-persebaya-arema-2026-02"),
+        event("blind3-psm-persebaya-2026-02"),
+    )
+    assert same_event(derby, psm) < THRESHOLD - 0.1
 
 
 def test_two_cases_of_one_institution_on_one_day_are_two_stories(tmp_path):
@@ -227,9 +313,16 @@ def test_an_agency_copy_joins_even_retitled_and_trimmed():
 
 
 def test_the_same_text_weeks_apart_is_not_compared():
-    (a,) = event("gempa-maluku-2025-02")
-    later = replace(a, article_id="later", published="2025-03-10T06:45:00+09:00")
+    (a,) = event("gempa-maluku-2025-02")  # its headline names Maluku Tengah
+    assert agree(features(a), features(a))
+    later = replace(a, article_id="later", published="2025-03-12T06:45:00+09:00")  # 22 days
     assert same_event(a, later) == 0.0
+    sooner = replace(later, published="2025-03-08T06:45:00+09:00")  # 18 days: no day penalty
+    assert same_event(a, sooner) == 1.0
+    placeless = replace(a, title="Gempa guncang warga, sempat panik")
+    assert not agree(features(a), features(placeless))
+    assert same_event(placeless, replace(placeless, published=sooner.published)) == 0.0
+    assert WINDOW_DAYS < LONG_WINDOW_DAYS
 
 
 def test_features_survive_the_store_bytes():
@@ -242,25 +335,43 @@ def test_features_survive_the_store_bytes():
     assert np.array_equal(f.signature, g.signature)
     assert f.title_names and (f.title_names, f.capitals) == (g.title_names, g.capitals)
     assert f.facts and (f.facts, f.leads) == (g.facts, g.leads)
+    assert f.places and (f.regions, f.places) == (g.regions, g.places)
 
 
 # --- the store ------------------------------------------------------------------------------
 
 
-def test_two_batches_group_like_one(tmp_path, tune):
-    whole = StoryStore(tmp_path / "one.sqlite")
-    whole.add(tune)
-    by_date = sorted(tune, key=lambda a: a.published)
+def test_two_batches_group_like_one(tmp_path, tune, tune_grouped):
+    articles, gold = tune
+    by_date = sorted(articles, key=lambda a: a.published)
     split = StoryStore(tmp_path / "two.sqlite")
     split.add(by_date[::2])  # every other article: each event is cut across the batches
     split.add(by_date[1::2])
-    assert grouping(split) == grouping(whole)
+    assert grouping(split) == tune_grouped
     backwards = StoryStore(tmp_path / "back.sqlite")
     for k in range(len(by_date), 0, -5):  # newest first, five at a time
         backwards.add(by_date[max(0, k - 5) : k])
-    assert grouping(backwards) == grouping(whole)
+    assert grouping(backwards) == tune_grouped
     # every event whole but the DPR hearing, whose two reports stay apart
-    assert len(grouping(whole)) == len({e for e in bench.load_half("tune")[1].values()}) + 1
+    assert len(tune_grouped) == len(set(gold.values())) + 1
+
+
+def test_a_follow_up_weeks_later_joins_in_any_order(tmp_path):
+    # The appeal 5.9 days after the verdict, the road reopened 9.1 days after it closed: found
+    # through the places index whichever comes first, in one batch or in two.
+    articles = event("blind3-vonis-pupr-blora-2026-01") + event("blind3-longsor-sitinjau-2026-01")
+    expected = {
+        frozenset(a.article_id for a in event(name))
+        for name in ("blind3-vonis-pupr-blora-2026-01", "blind3-longsor-sitinjau-2026-01")
+    }
+    for k, order in enumerate([articles, articles[::-1]]):
+        store = StoryStore(tmp_path / f"order-{k}.sqlite")
+        for a in order:
+            store.add([a])
+        assert grouping(store) == expected
+    store = StoryStore(tmp_path / "one.sqlite")
+    store.add(articles)
+    assert grouping(store) == expected
 
 
 def test_a_bridging_article_merges_and_the_older_id_survives(tmp_path):
