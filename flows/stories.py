@@ -29,18 +29,44 @@ from kabar.tasks.feed import Links, atom_feed
 from kabar.tasks.publish import OutputError, explain_write_error, write_atomic, write_json
 from kabar.tasks.settings import Settings
 from kabar.tasks.site import render_index
-from kabar.tasks.stories import StoryArticle, StoryStore
+from kabar.tasks.stories import StaleStore, StoryArticle, StoryStore
 from kabar.tasks.story_briefs import source_of, story_brief, story_key
 from kabar.tasks.story_index import INDEX_NAME, INDEX_VERSION, read_index
 
 STORE_NAME = "stories.sqlite"
 
 
-def group_step(articles: list[dict], store_path: str) -> list[dict]:
-    """File `articles` (StoryArticle fields) into the store; every story it holds."""
-    store = StoryStore(Path(store_path))
+def group_step(articles: list[dict], store_path: str, output: str) -> list[dict]:
+    """File `articles` (StoryArticle fields) into the store; every story it holds.
+
+    A store made by another version of the grouping is moved aside and made anew from this
+    run's articles and every earlier article in `output` (its article.json files), so an
+    upgrade regroups the archive instead of leaving the stories behind."""
+    path = Path(store_path)
+    try:
+        store = StoryStore(path)
+    except StaleStore:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        for part in path.parent.glob(path.name + "*"):  # the database and its journals
+            part.rename(part.with_name(f"{part.name}.stale-{stamp}"))
+        store = StoryStore(path)
+        given = {article["article_id"] for article in articles}
+        articles = [*_archived(Path(output), given), *articles]
     store.add(StoryArticle(**article) for article in articles)
     return [asdict(story) for story in store.stories()]
+
+
+def _archived(output: Path, skip: set[str]) -> Iterator[dict]:
+    """The cleaned articles of earlier runs, from their folders' article.json."""
+    for path in sorted(output.glob("*/article.json")):
+        if path.parent.name in skip:
+            continue
+        try:
+            article = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(article, dict) and article.get("body"):
+            yield _fields(path.parent.name, article)
 
 
 def story_step(story: dict, sources: list[dict]) -> dict | None:
@@ -58,8 +84,13 @@ def story_article(job: ArticleJob) -> dict | None:
     article = job.article
     if not article or not article.get("body"):
         return None
+    return _fields(job.article_id, article)
+
+
+def _fields(article_id: str, article: dict) -> dict:
+    """StoryArticle's fields of a cleaned article (article.json)."""
     return {
-        "article_id": job.article_id,
+        "article_id": article_id,
         "title": article.get("title") or "",
         "body": list(article["body"]),
         "published": article.get("published"),
@@ -93,7 +124,11 @@ class StoryRun:
         store could not be used (the run's briefs are then published without stories)."""
         read = [(job, a) for job in jobs if (a := story_article(job)) is not None]
         cleaned_by = {TaskRunResult(id=job.task_runs["clean"]) for job, _ in read}
-        parameters = {"articles": [a for _, a in read], "store_path": str(self.store_path)}
+        parameters = {
+            "articles": [a for _, a in read],
+            "store_path": str(self.store_path),
+            "output": str(self.output),
+        }
         future = pool.submit(group, parameters, {"articles": cleaned_by}, lane="light")
         future.wait()
         if future.state.is_failed():

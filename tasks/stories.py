@@ -757,6 +757,10 @@ CREATE INDEX IF NOT EXISTS places_at ON places (place, at, article_id);
 """
 
 
+class StaleStore(RuntimeError):
+    """The store was made by a Kabar whose features differ: its groups cannot be extended."""
+
+
 class StoryStore:
     """Articles grouped into stories, in SQLite at `path` (a file; its folder is made).
 
@@ -776,7 +780,7 @@ class StoryStore:
             )
             stored = db.execute("SELECT value FROM meta WHERE key='features_version'").fetchone()
             if stored[0] != FEATURES_VERSION:
-                raise RuntimeError(
+                raise StaleStore(
                     f"{self.path} holds story features of version {stored[0]}, this Kabar "
                     f"makes version {FEATURES_VERSION}: move the file away to regroup from "
                     "scratch"

@@ -368,3 +368,33 @@ def test_fetched_articles_link_their_originals_and_stay_on_the_page_in_later_run
         hrefs = re.findall(r'href="([^"]+)"', entry.content[0].value)
         assert hrefs and all(h.startswith(("https://kabar.example.org/news/", site.url("/")))
                              for h in hrefs)  # fmt: skip
+
+
+def test_a_store_of_another_grouping_version_is_set_aside_and_the_archive_regrouped(tmp_path):
+    """An upgrade changes the stored features: the run regroups every earlier article of the
+    output folder with its own, instead of losing the stories."""
+    import sqlite3
+
+    from kabar.flows.stories import group_step
+    from kabar.tasks.clean import clean_text
+
+    output, store = tmp_path / "out", tmp_path / "cache" / "stories.sqlite"
+    articles = {}
+    for path in sorted(SEEDS.glob("*.txt")):
+        article = clean_text(path.read_text(encoding="utf-8")).to_dict()
+        articles[path.name[:3]] = article
+        if path.name[:3] != "004":  # earlier runs' articles: on disk only
+            (output / path.name[:3]).mkdir(parents=True)
+            (output / path.name[:3] / "article.json").write_text(json.dumps(article))
+    group_step([], str(store), str(output))  # a store of this version...
+    with sqlite3.connect(store) as db:  # ...made stale, as an older Kabar would have left it
+        db.execute("UPDATE meta SET value = 'old' WHERE key = 'features_version'")
+    new = articles["004"]
+    fields = {k: new.get(k) for k in ("title", "body", "published", "outlet")}
+    stories = group_step([{"article_id": "004", **fields}], str(store), str(output))
+    assert sorted(sorted(s["article_ids"]) for s in stories) == [
+        ["000"],
+        ["001", "003"],
+        ["002", "004"],
+    ]
+    assert list(store.parent.glob("stories.sqlite.stale-*"))
