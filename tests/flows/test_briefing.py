@@ -143,8 +143,13 @@ def test_a_broken_article_does_not_stop_the_others(
 
 
 def test_ctranslate2_backend_converts_once_and_caches_apart(
-    prefect_api, models, short_inbox, tmp_path
+    prefect_api, models, short_inbox, tmp_path, monkeypatch
 ):
+    # As in a new process: no engine loaded yet (another test in this worker may have
+    # loaded these models' ctranslate2 engines, converted into its own cache).
+    from kabar.tasks import models as loading
+
+    monkeypatch.setattr(loading, "_loaded", {})
     inbox = short_inbox(3)
     plain = run(tmp_path, models, summariser="lead", inbox=inbox)
     fast = run(tmp_path, models, backend="ctranslate2", inbox=inbox)
