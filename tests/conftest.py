@@ -19,7 +19,7 @@ os.environ.pop("KABAR_SUMMARISER", None)
 os.environ.pop("KABAR_CACHE_DIR", None)
 # pytest-xdist workers share the cores: each (and the processes it starts) takes its share
 # of model threads, as a local Dask cluster's workers do; more threads than cores thrash.
-if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")):
+if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):  # a worker, not the controller
     share = str(max(1, len(os.sched_getaffinity(0)) // workers))
     os.environ.setdefault("KABAR_THREADS", share)
     os.environ.setdefault("OMP_NUM_THREADS", share)
