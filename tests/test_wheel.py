@@ -20,6 +20,11 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
+# Subprocesses, a server or a cluster of their own: run by .ci/run, not by default.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from kabar.flows.briefing import briefing
 
+# Subprocesses, a server or a cluster of their own: run by .ci/run, not by default.
+pytestmark = pytest.mark.slow
+
 
 def states(report, step):
     return [entry["steps"][step] for entry in report["articles"]]

@@ -245,6 +245,7 @@ def all_json_whole(*folders):
             assert not path.name.endswith(".tmp"), path
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_completes_from_the_cache(
     prefect_api, trained_models, short_seeds, tmp_path
 ):
@@ -267,6 +268,7 @@ def test_sigkill_mid_run_then_rerun_completes_from_the_cache(
     all_json_whole(output, tmp_path / ".kabar-cache")
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_both_finish(prefect_api, trained_models, short_seeds, tmp_path):
     output = tmp_path / "out"
     runs = [kabar_run(prefect_api, trained_models, short_seeds, output) for _ in range(2)]

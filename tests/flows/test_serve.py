@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from loopback import start_prefect_server, stop
 
+# Subprocesses, a server or a cluster of their own: run by .ci/run, not by default.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 

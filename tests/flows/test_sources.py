@@ -276,6 +276,7 @@ def kabar(*args, api_url: str, cwd: Path, env: dict | None = None) -> subprocess
     return process
 
 
+@pytest.mark.slow
 def test_sigkill_while_fetching_then_a_rerun_briefs_every_article_once(
     prefect_api, trained_models, tmp_path
 ):
@@ -309,6 +310,7 @@ def test_sigkill_while_fetching_then_a_rerun_briefs_every_article_once(
     )
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_never_fetch_or_brief_an_article_twice(
     prefect_api, trained_models, tmp_path
 ):
@@ -367,6 +369,7 @@ def test_a_wrong_sources_file_is_a_usage_error_before_anything_starts(tmp_path, 
     assert "Traceback" not in result.stderr and not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.slow
 def test_a_served_deployment_fetches_then_briefs(prefect_api, trained_models, tmp_path):
     """`kabar serve --sources`: the deployment stores the sources file as a parameter, and
     its runs (a scheduled run uses exactly the stored parameters) fetch, then brief."""
