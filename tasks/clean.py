@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
+from kabar.tasks.dates import MONTHS, ZONES
 from kabar.tasks.outlets import OutletRule, recognise_outlet
 
 CLEAN_VERSION = "4"  # bump when the output of clean_text changes for the same input
@@ -53,21 +54,6 @@ def normalise(text: str) -> str:
 
 # --- dates ------------------------------------------------------------------
 
-_MONTHS = {
-    "jan": 1, "januari": 1, "january": 1,
-    "feb": 2, "februari": 2, "february": 2, "peb": 2, "pebruari": 2,
-    "mar": 3, "maret": 3, "march": 3,
-    "apr": 4, "april": 4,
-    "mei": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6,
-    "jul": 7, "juli": 7, "july": 7,
-    "agu": 8, "agt": 8, "ags": 8, "agustus": 8, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9,
-    "okt": 10, "oct": 10, "oktober": 10, "october": 10,
-    "nov": 11, "nop": 11, "november": 11, "nopember": 11,
-    "des": 12, "dec": 12, "desember": 12, "december": 12,
-}  # fmt: skip
-_ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
 _TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.]\d{2})?\s*(?P<zone>WITA|WIB|WIT)?"
 _DATE_NUMERIC = re.compile(
     r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})[,\s|-]*(?:" + _TIME + r")?"
@@ -85,7 +71,7 @@ def parse_date(line: str) -> str | None:
     for pattern in (_DATE_WORDS, _DATE_NUMERIC, _DATE_ISO):
         for m in pattern.finditer(line):
             month_text = m["month"]
-            month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text.lower())
+            month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text.lower())
             if not month:
                 continue
             try:
@@ -96,7 +82,7 @@ def parse_date(line: str) -> str | None:
                 continue
             # Indonesian sites print local time; a time without a zone is taken as WIB.
             if m["hour"]:
-                hours = _ZONES.get(m["zone"] or "WIB", 7)
+                hours = ZONES.get(m["zone"] or "WIB", 7)
                 return when.replace(tzinfo=timezone(timedelta(hours=hours))).isoformat()
             return when.date().isoformat()
     return None

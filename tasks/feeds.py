@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from kabar.tasks.dates import MONTHS, ZONES
 from kabar.tasks.sources import canonical_url
 
 
@@ -45,21 +46,7 @@ class NotAFeed(ValueError):
 
 # --- dates ------------------------------------------------------------------------------
 
-_MONTHS = {
-    "jan": 1, "januari": 1, "january": 1,
-    "feb": 2, "februari": 2, "february": 2, "peb": 2, "pebruari": 2,
-    "mar": 3, "maret": 3, "march": 3,
-    "apr": 4, "april": 4,
-    "mei": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6,
-    "jul": 7, "juli": 7, "july": 7,
-    "agu": 8, "agt": 8, "ags": 8, "agus": 8, "agustus": 8, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9,
-    "okt": 10, "oct": 10, "oktober": 10, "october": 10,
-    "nov": 11, "nop": 11, "november": 11, "nopember": 11,
-    "des": 12, "dec": 12, "desember": 12, "december": 12,
-}  # fmt: skip
-_ZONES = {"WIB": 7, "WITA": 8, "WIT": 9, "GMT": 0, "UTC": 0, "UT": 0, "Z": 0}
+_ZONES = {**ZONES, "GMT": 0, "UTC": 0, "UT": 0, "Z": 0}
 WIB = timezone(timedelta(hours=7))  # a time with no zone: Indonesian outlets print local time
 
 _TIME = (
@@ -90,7 +77,7 @@ def _zone(text: str | None) -> timezone:
 
 def _from_match(m: re.Match[str]) -> datetime | None:
     month = m["month"]
-    number = int(month) if month.isdigit() else _MONTHS.get(month.lower())
+    number = int(month) if month.isdigit() else MONTHS.get(month.lower())
     if not number:
         return None
     try:

@@ -21,10 +21,10 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from kabar.tasks import sqlite
 
 # A claim older than this is taken over even if its process looks alive (a run on another
 # machine sharing the cache folder, a hung run): fetching and briefing one article takes
@@ -107,20 +107,9 @@ class SeenStore:
         finally:
             db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self):
         # A connection per transaction: cheap next to a web request, and safe across threads.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+        return sqlite.transaction(self.path, timeout=30)
 
     # --- feeds ---------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,6 +49,8 @@ import numpy as np
 from datasketch import MinHash
 from scipy import sparse
 from sklearn.feature_extraction import FeatureHasher
+
+from kabar.tasks import sqlite
 
 FEATURES_VERSION = "6"  # bump when features() changes: stored features are then stale
 
@@ -802,24 +803,11 @@ class StoryStore:
                         raise
                     time.sleep(0.05)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        try:
-            yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return sqlite.connection(self.path, self.timeout)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _transaction(self):
+        return sqlite.transaction(self.path, self.timeout)
 
     # -- adding --
 
