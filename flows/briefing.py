@@ -254,7 +254,11 @@ def brief_inbox(config: settings.Settings) -> dict:
     ]
 
     try:
-        digest = publish_digest(output_path, entries, stories.briefs if stories else None)
+        if entries or not (output_path / "digest.md").is_file():
+            digest = publish_digest(output_path, entries, stories.briefs if stories else None)
+        else:  # nothing new from the sources: the last digest stays the one to read
+            digest = output_path / "digest.md"
+            logger.info("nothing new in this run: %s left as it was", digest)
     except OSError as error:
         raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
     _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports, stories)

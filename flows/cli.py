@@ -124,7 +124,8 @@ def run(inbox: str | None, **given) -> None:
         click.echo(line)
     for line in closing_lines(report):
         click.echo(line)
-    sys.exit(1 if any(_failed(entry) for entry in report["articles"]) else 0)
+    failed_source = any(s["state"] == "failed" for s in report.get("sources", []))
+    sys.exit(1 if failed_source or any(_failed(e) for e in report["articles"]) else 0)
 
 
 def source_lines(sources: list[dict]) -> list[str]:

@@ -19,6 +19,7 @@ from prefect.states import State
 from kabar.flows import steps
 from kabar.flows.article import ArticleJob, RunSettings
 from kabar.flows.runners import StepRunner
+from kabar.tasks import cache
 from kabar.tasks.brief import brief_markdown
 from kabar.tasks.publish import write_atomic, write_json
 from kabar.tasks.seen import Page, SeenStore
@@ -74,6 +75,11 @@ def web_jobs(
         for item in report["items"]:
             link = item["url"]
             store.queue(canonical_url(link), link, source.url, article_id_for(link), item)
+    for page in store.briefed():  # an output folder deleted, or a new one on the same cache
+        stored = page.fetch_key and cache.entry(Path(run.cache_dir), page.fetch_key).is_file()
+        if page.source in by_source and stored:
+            if not (run.output / page.article_id / "brief.json").is_file():
+                store.reopen(page.url)  # rebuilt from the stored page: no request
     jobs: dict[str, list[WebArticleJob]] = {}
     siblings: dict[str, WebArticleJob] = {}
     for page in store.unfinished():
@@ -113,11 +119,15 @@ class WebArticleJob(ArticleJob):
         self.fetch_error: BaseException | None = None
 
     def first_step(self) -> tuple[str, dict]:
-        return "fetch", {"link": self.page.link, "allow_private": self.allow_private}
+        # The canonical address: tracking parameters (utm_*, fbclid) are not sent on.
+        return "fetch", {"link": self.page.url, "allow_private": self.allow_private}
 
     def record(self, step: str, state: State) -> tuple[str, dict] | None:
         if step == "fetch" and state.is_failed():
-            self.fetch_error = state.result(raise_on_failure=False)
+            self.fetch_error = error = state.result(raise_on_failure=False)
+            if isinstance(error, FetchError) and error.refused:  # the site's wish, no fault
+                self._stop("fetch", f"skipped: {error.reason}")
+                return None
         return super().record(step, state)
 
     def _after_fetch(self, fetched: dict) -> tuple[str, dict] | None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from feedgen.feed import FeedGenerator
 
@@ -19,6 +19,7 @@ from kabar.tasks.site import render_entry
 from kabar.tasks.stories import timestamp
 
 TAG_DATE = "2026"  # the tag URIs' date: fixed, so that ids never change
+TAG_AUTHORITY = "localhost"  # and their authority, whatever --base-url says
 # Characters XML 1.0 cannot carry (lxml refuses them): a page's stray control bytes.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -38,8 +39,6 @@ class Links:
 
     def __init__(self, output: Path, base_url: str = "") -> None:
         self.base = base_url.rstrip("/") + "/" if base_url else output.resolve().as_uri() + "/"
-        host = urlsplit(base_url).hostname if base_url else None
-        self.authority = host or "localhost"
 
     def to(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -48,7 +47,9 @@ class Links:
         return self.to(f"{quote(article_id)}/{name}")
 
     def tag(self, name: str) -> str:
-        return f"tag:{self.authority},{TAG_DATE}:kabar/{name}"
+        # Not the --base-url's host: the folder may be served elsewhere later, and an id
+        # that changed would show every story again in every reader.
+        return f"tag:{TAG_AUTHORITY},{TAG_DATE}:kabar/{name}"
 
 
 def entry_updated(story: dict, now: datetime) -> datetime:

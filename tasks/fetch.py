@@ -54,8 +54,14 @@ def poll_source(
         "allow_private": allow_links,
     }
     if source.kind == "page":
-        report["items"] = [item_record(FeedItem(source.url, "", None))]
-        report["message"] = "one article page"
+        known = store.page(canonical_url(source.url))
+        if known is None or known.state in ("queued", "fetched"):
+            report["items"] = [item_record(FeedItem(source.url, "", None))]
+            report["message"] = "one article page"
+        else:  # a page is taken once: say what came of it, not 'ok' and nothing
+            report["message"] = f"taken before ({known.state}" + (
+                f": {known.reason})" if known.reason else ")"
+            )
         return report
     try:
         listing, validators = _listing(source, client, store, now)
@@ -68,12 +74,18 @@ def poll_source(
     # The newest items within `since` that the store does not know yet, at most
     # max_per_run: links taken by earlier runs do not use up this run's share.
     listed = select_items(listing, source.since, len(listing.items), now)
-    items = [i for i in listed if store.page(canonical_url(i.url)) is None][: source.max_per_run]
-    store.save_validators(source.url, *validators)  # only once the body was read
+    new = [i for i in listed if store.page(canonical_url(i.url)) is None]
+    items, left = new[: source.max_per_run], len(new) - source.max_per_run
+    if left <= 0:  # only once the body was read and every new item taken: else a 304
+        store.save_validators(source.url, *validators)  # next time would strand the rest
     dated = [i.published for i in listing.items if i.published]
     report["items"] = [item_record(i) for i in items]
     report["newest"] = max(dated).isoformat() if dated else None
     notes = [*listing.problems, *{i.note for i in items if i.note}]
+    if left > 0:
+        notes.append(f"{left} more new left for the next run (max_per_run {source.max_per_run})")
+    if len(listed) < len(listing.items):
+        notes.append(f"{len(listing.items) - len(listed)} older than since or listed twice")
     report["message"] = f"{len(listing.items)} items listed, {len(items)} new taken" + "".join(
         f"; {note}" for note in notes
     )

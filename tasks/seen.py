@@ -156,6 +156,23 @@ class SeenStore:
             ).fetchall()
         return [_page(row) for row in rows]
 
+    def briefed(self) -> list[Page]:
+        """Links whose brief was written (by some run, into some output folder)."""
+        with self._transaction() as db:
+            rows = db.execute(
+                f"SELECT {_PAGE_COLUMNS} FROM pages WHERE state = 'briefed' ORDER BY rowid"
+            ).fetchall()
+        return [_page(row) for row in rows]
+
+    def reopen(self, url: str) -> None:
+        """A briefed link to brief again from its stored page (its brief was deleted)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE pages SET state = 'fetched', updated_at = ? WHERE url = ? "
+                "AND state = 'briefed'",
+                (time.time(), url),
+            )
+
     def claim(self, url: str) -> bool:
         """Take the link for this run; False when another live run holds it or it is done."""
         with self._transaction() as db:

@@ -93,11 +93,19 @@ class FetchError(Exception):
     """A fetch that did not give a usable page. `reason`: one line for a user; `status`: the
     HTTP status if there was one; `transient`: whether trying again later may work."""
 
-    def __init__(self, reason: str, *, status: int | None = None, transient: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        refused: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.transient = transient
+        self.refused = refused  # the site asks not to be fetched there (robots.txt): no fault
 
 
 @dataclass(frozen=True)
@@ -465,7 +473,7 @@ class PoliteClient:
             if obey_robots:
                 rules = self._robots(url, host, trusted, lenient)
                 if not rules.can_fetch(str(url), UA_TOKEN):
-                    raise FetchError(f"robots.txt disallows {_target(url)}")
+                    raise FetchError(f"robots.txt disallows {_target(url)}", refused=True)
             answer = self._with_retries(host, url, addresses, headers, accept, limit, lenient)
             if answer.status not in REDIRECT_STATUSES:
                 return answer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,6 +97,18 @@ def test_first_run_briefs_each_item_then_304_then_only_the_new_page(
         assert [r.headers.get("if-none-match") for r in feed_asks] == ['"v3"']
         assert second["sources"][0]["state"] == "not modified"
         assert page_requests(site) == [] and second["articles"] == []
+        assert digest == (out / "digest.md").read_text()  # nothing new: the digest stays
+
+        # A deleted output folder is rebuilt from the stored pages, with no request.
+        shutil.rmtree(out)
+        rebuilt = run(tmp_path, trained_models, feeds=[outlet.feed])
+        assert page_requests(site) == []
+        assert sorted(e["url"] for e in rebuilt["articles"]) == sorted(
+            site.url(s.path) for s in stories
+        )
+        assert all(e["brief"] for e in rebuilt["articles"])
+        brief_md = out / rebuilt["articles"][0]["article_id"] / "brief.md"
+        assert brief_md.stat().st_mode & 0o777 == 0o644  # readable by a web server's user
 
         site.requests.clear()
         new = outlet.add("kabar-baru", seed=99, minutes_ago=1)
@@ -173,7 +186,7 @@ def test_hostile_pages_each_get_their_state_and_the_good_ones_are_briefed(
         assert entries[site.url(story.path)]["brief"], entries[site.url(story.path)]["steps"]
     waits = [t for r, t in zip(site.requests, site.times) if slow_once.path in r.path]
     assert len(waits) == 2 and waits[1] - waits[0] >= 0.9  # Retry-After: 1 was waited out
-    assert "robots.txt" in fetch_state("/rahasia/dokumen")
+    assert fetch_state("/rahasia/dokumen") == "skipped: robots.txt disallows /rahasia/dokumen"
     assert "/rahasia/dokumen" not in [urlsplit(r.path).path for r in site.requests]
     assert "404" in fetch_state("/hilang") and "410" in fetch_state("/dihapus")
     assert "500" in fetch_state("/rusak")
@@ -409,3 +422,15 @@ def test_a_served_deployment_fetches_then_briefs(prefect_api, trained_models, tm
     briefs = [json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/brief.json")]
     assert sorted(b["url"] for b in briefs) == sorted(site.url(s.path) for s in stories)
     assert sorted(page_requests(site)) == sorted(s.path for s in stories)
+
+
+def test_a_failed_source_makes_the_run_exit_1_and_says_why(prefect_api, trained_models, tmp_path):
+    with Site() as site:
+        result = subprocess.run(
+            [KABAR, "run", "--feed", site.url("/tidak-ada.xml"), "--output", tmp_path / "out",
+             "--translator", trained_models["marian"], "--summariser", "lead"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+            env={**os.environ, "PREFECT_API_URL": prefect_api, "KABAR_HOST_DELAY": "0"},
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "failed — HTTP 404 Not Found" in result.stdout
