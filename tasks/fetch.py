@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from kabar.tasks.feeds import FeedItem, NotAFeed, parse_listing, select_items
-from kabar.tasks.pages import decode_page, extract_page, looks_like_challenge
+from kabar.tasks.pages import decode_page, extract_page
 from kabar.tasks.seen import SeenStore
 from kabar.tasks.sources import Source, canonical_url
 from kabar.tasks.web import FetchError, PoliteClient
@@ -64,7 +64,7 @@ def poll_source(
             )
         return report
     try:
-        listing, validators = _listing(source, client, store, now)
+        listing, validators = _listing(source, client, now, *store.validators(source.url))
     except (FetchError, NotAFeed) as error:
         report["state"], report["message"] = "failed", getattr(error, "reason", str(error))
         return report
@@ -74,7 +74,8 @@ def poll_source(
     # The newest items within `since` that the store does not know yet, at most
     # max_per_run: links taken by earlier runs do not use up this run's share.
     listed = select_items(listing, source.since, len(listing.items), now)
-    new = [i for i in listed if store.page(canonical_url(i.url)) is None]
+    seen = store.known([canonical_url(i.url) for i in listed])
+    new = [i for i in listed if canonical_url(i.url) not in seen]
     items, left = new[: source.max_per_run], len(new) - source.max_per_run
     if left <= 0:  # only once the body was read and every new item taken: else a 304
         store.save_validators(source.url, *validators)  # next time would strand the rest
@@ -92,9 +93,15 @@ def poll_source(
     return report
 
 
-def _listing(source: Source, client: PoliteClient, store: SeenStore, now: datetime):
-    """(listing, (etag, last_modified)), or (None, ...) when the feed was not modified."""
-    etag, last_modified = store.validators(source.url)
+def _listing(
+    source: Source,
+    client: PoliteClient,
+    now: datetime,
+    etag: str | None = None,
+    last_modified: str | None = None,
+):
+    """(listing, (etag, last_modified)), or (None, ...) when the feed was not modified since
+    the validators given (none: asked in full)."""
     response = client.get(
         source.url, accept="xml", allow_private=True, etag=etag, last_modified=last_modified
     )
@@ -136,9 +143,7 @@ def fetch_page(link: str, allow_private: bool, client: PoliteClient) -> dict:
         response.content_type
     ):
         raise FetchError(f"an XML document, not an article page ({response.content_type})")
-    html = decode_page(response.body, response.charset)
-    if looks_like_challenge(html):
-        raise FetchError(f"anti-bot challenge page (HTTP {response.status})")
+    html = decode_page(response.body, response.charset)  # a challenge page: refused by client
     page = extract_page(html, response.url)
     if not page.text.strip():
         raise FetchError("no article text on the page")
@@ -163,10 +168,7 @@ def check_source(source: Source, client: PoliteClient, now: datetime | None = No
             fetched = fetch_page(source.url, True, client)
             verdict["items"], verdict["message"] = 1, f"an article: {fetched['title']!r}"
             return verdict
-        response = client.get(source.url, accept="xml", allow_private=True)
-        listing = parse_listing(response.body, response.url, now, response.charset)
-        if listing.kind == "sitemap-index":
-            listing = _children(listing, client, now)
+        listing, _ = _listing(source, client, now)
     except (FetchError, NotAFeed) as error:
         verdict["state"], verdict["message"] = "failed", getattr(error, "reason", str(error))
         return verdict

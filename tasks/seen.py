@@ -111,11 +111,15 @@ class SeenStore:
         # A connection per transaction: cheap next to a web request, and safe across threads.
         return sqlite.transaction(self.path, timeout=30)
 
+    def _reading(self):
+        # Reads take no write lock: in WAL mode they see the last commit and block no one.
+        return sqlite.connection(self.path, timeout=30)
+
     # --- feeds ---------------------------------------------------------------------------
 
     def validators(self, feed_url: str) -> tuple[str | None, str | None]:
         """(ETag, Last-Modified) the feed sent last time."""
-        with self._transaction() as db:
+        with self._reading() as db:
             row = db.execute(
                 "SELECT etag, last_modified FROM feeds WHERE url = ?", (feed_url,)
             ).fetchone()
@@ -143,13 +147,21 @@ class SeenStore:
         return cursor.rowcount == 1
 
     def page(self, url: str) -> Page | None:
-        with self._transaction() as db:
+        with self._reading() as db:
             row = db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE url = ?", (url,)).fetchone()
         return _page(row) if row else None
 
+    def known(self, urls: list[str]) -> set[str]:
+        """Which of these canonical URLs the store has seen (one query for a whole feed)."""
+        with self._reading() as db:
+            db.execute("CREATE TEMP TABLE asked (url TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO asked VALUES (?)", [(u,) for u in urls])
+            rows = db.execute("SELECT url FROM pages JOIN asked USING (url)").fetchall()
+        return {row[0] for row in rows}
+
     def unfinished(self) -> list[Page]:
         """Links queued or fetched but not briefed yet (a new link, or a run that died)."""
-        with self._transaction() as db:
+        with self._reading() as db:
             rows = db.execute(
                 f"SELECT {_PAGE_COLUMNS} FROM pages WHERE state IN ('queued', 'fetched') "
                 "ORDER BY rowid"
@@ -158,7 +170,7 @@ class SeenStore:
 
     def briefed(self) -> list[Page]:
         """Links whose brief was written (by some run, into some output folder)."""
-        with self._transaction() as db:
+        with self._reading() as db:
             rows = db.execute(
                 f"SELECT {_PAGE_COLUMNS} FROM pages WHERE state = 'briefed' ORDER BY rowid"
             ).fetchall()
@@ -227,7 +239,7 @@ class SeenStore:
 
     def links_of(self, article_id: str) -> list[str]:
         """Every link of an article: its own, then those of pages with the same text."""
-        with self._transaction() as db:
+        with self._reading() as db:
             rows = db.execute(
                 "SELECT url FROM pages WHERE article_id = ? OR duplicate_of = ? ORDER BY "
                 "duplicate_of IS NOT NULL, rowid",

@@ -22,7 +22,6 @@ import functools
 import ipaddress
 import logging
 import math
-import re
 import socket
 import ssl
 import threading
@@ -36,6 +35,8 @@ from http import HTTPStatus
 import httpcore
 import httpx
 from protego import Protego
+
+from kabar.tasks import pages
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +62,6 @@ DISALLOW_ALL = Protego.parse("User-agent: *\nDisallow: /\n")
 # What anti-bot services (Cloudflare, DDoS-Guard, captcha walls) put on the page they serve
 # instead of the article. A marker counts only in the page's <title> or on a small page, so
 # a real article that mentions "captcha" somewhere in its long text is not taken for one.
-CHALLENGE_MARKERS = (
-    "just a moment...",
-    "checking your browser",
-    "attention required",
-    "captcha",
-    "cf-challenge",
-    "cf_chl",
-    "ddos-guard",
-)
 CHALLENGE_PAGE_BYTES = 16_384  # challenge pages are small; articles with their markup are not
 
 
@@ -168,12 +160,9 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def looks_like_challenge(body: bytes) -> bool:
-    """Whether an HTML body is an anti-bot challenge page rather than the page asked for."""
-    head = body[: 4 * CHALLENGE_PAGE_BYTES].decode("utf-8", "replace").lower()
-    title = re.search(r"<title[^>]*>(.*?)</title>", head, re.DOTALL)
-    if title and any(marker in title.group(1) for marker in CHALLENGE_MARKERS):
-        return True
-    return len(body) <= CHALLENGE_PAGE_BYTES and any(m in head for m in CHALLENGE_MARKERS)
+    """Whether an HTML body is an anti-bot challenge page rather than the page asked for (one
+    judge for the client and the extractor: tasks/pages.looks_like_challenge)."""
+    return pages.looks_like_challenge(body.decode("utf-8", "replace"))
 
 
 def _is_markup(media_type: str) -> bool:
