@@ -157,15 +157,9 @@ class WebArticleJob(ArticleJob):
         article["title"] = item.get("title") or article["title"] or page["title"]
         article["published"] = item.get("published") or page["published"] or article["published"]
         article["author"] = article["author"] or page["author"] or None
-        article["outlet"] = article["outlet"] or page["site_name"] or self._source_name()
+        # The seen-store keeps each link's source by its address: its host is the last resort.
+        article["outlet"] = article["outlet"] or page["site_name"] or host_name(self.page.source)
         return super()._after_clean(article)
-
-    def _source_name(self) -> str:
-        return (
-            self.page.source
-            if not self.page.source.startswith("http")
-            else (host_name(self.page.source))
-        )
 
     def brief_extras(self) -> dict:
         return {"links": self.store.links_of(self.article_id), "source_file": self.page.url}
