@@ -185,7 +185,9 @@ def test_missing_model_fails_at_once_with_advice(prefect_api, tmp_path, name):
     started = time.monotonic()
     with pytest.raises(ModelUnavailable) as error:
         briefing(inbox=str(SEEDS), output=str(tmp_path / "out"), translator=name, summariser="lead")
-    assert time.monotonic() - started < 15
+    # At once: well under the 48 s transformers spends retrying the hub, with room for a flow
+    # run's start on a loaded machine (15 s was missed by one second under xdist).
+    assert time.monotonic() - started < 30
     assert name in str(error.value)
     assert not (tmp_path / "out").exists()
 
