@@ -16,6 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from kabar.flows import runners, steps
 from kabar.flows.article import ArticleJob, RunSettings, new_entry
 from kabar.flows.fetching import poll_sources, web_jobs
+from kabar.flows.logs import quiet_returned_failures
 from kabar.flows.scheduler import run_articles
 from kabar.flows.stories import StoryRun, publish_stories
 from kabar.tasks import models, settings
@@ -189,6 +190,7 @@ def briefing(
 def brief_inbox(config: settings.Settings) -> dict:
     """The flow's work, with its settings resolved once."""
     logger = get_run_logger()
+    quiet_returned_failures()
     inbox_path, output_path = Path(config.inbox), Path(config.output)
     if config.inbox and not inbox_path.is_dir():
         raise FileNotFoundError(f"Inbox folder '{config.inbox}' does not exist.")

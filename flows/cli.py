@@ -15,6 +15,8 @@ from typing import Literal
 import click
 
 from kabar.tasks import settings
+from kabar.tasks.dates import local_time
+from kabar.tasks.words import counted
 
 # Keep a local Prefect server offline and quiet unless the user says otherwise.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -149,7 +151,7 @@ def closing_lines(report: dict) -> list[str]:
     new = sum(1 for e in briefed if e["new"])
     failed = sum(1 for e in entries if _failed(e))
     skipped = len(entries) - len(briefed) - failed
-    counts = f"Briefed {len(briefed)} of {len(entries)} articles ({new} new"
+    counts = f"Briefed {len(briefed)} of {counted(len(entries), 'article')} ({new} new"
     counts += f", {len(briefed) - new} from the cache)" if briefed else ")"
     if skipped:
         counts += f"; {skipped} skipped"
@@ -309,12 +311,12 @@ def stories(output: Path | None) -> None:
         return
     for story in listed.values():
         span = " – ".join(dict.fromkeys(
-            d[:16].replace("T", " ") for d in (story.get("date"), story.get("updated")) if d
+            local_time(d) for d in (story.get("date"), story.get("updated")) if d
         )) or "undated"  # fmt: skip
         outlets = ", ".join(story.get("outlets") or []) or "unknown outlet"
         count = len(story.get("sources") or [])
         headline = " ".join(str(story.get("headline") or "(untitled)").split())
-        click.echo(f"{story['story_id']}  {span}  {outlets}  ({count} articles)")
+        click.echo(f"{story['story_id']}  {span}  {outlets}  ({counted(count, 'article')})")
         click.echo(f"    {headline}")
 
 

@@ -22,3 +22,30 @@ MONTHS = {
 
 # Indonesia's three time zones, hours ahead of UTC.
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
+
+_ZONE_NAMES = {hours * 3600: name for name, hours in ZONES.items()}
+
+
+def local_time(published: str | None) -> str:
+    """A stored ISO time as a reader reads it, to the minute with its zone: '2020-08-17 09:53
+    WIB' in Indonesia's zones, '+05:30' style elsewhere, 'UTC'; '' when there is none."""
+    from datetime import datetime
+
+    if not published:
+        return ""
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return published[:16].replace("T", " ")
+    offset = moment.utcoffset()
+    if offset is None:
+        return f"{moment:%Y-%m-%d %H:%M}"
+    seconds = int(offset.total_seconds())
+    if seconds in _ZONE_NAMES:
+        zone = _ZONE_NAMES[seconds]
+    elif seconds == 0:
+        zone = "UTC"
+    else:
+        zone = moment.strftime("%z")
+        zone = f"{zone[:3]}:{zone[3:]}"
+    return f"{moment:%Y-%m-%d %H:%M} {zone}"

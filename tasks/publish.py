@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kabar.tasks.story_briefs import source_of, story_brief, story_markdown
+from kabar.tasks.words import counted
 
 
 class OutputError(RuntimeError):
@@ -94,7 +95,10 @@ def digest_markdown(entries: list[dict], stories: list[dict] | None, started: da
         e["article_id"]: ", ".join(map(_origin, [e["source_file"], *e["also_as"]])) for e in briefed
     }
     lines = [f"# Kabar digest — {started:%Y-%m-%d %H:%M} UTC\n"]
-    lines.append(f"{len(listed)} stories from {len(briefed)} briefs; {len(new)} new in this run.\n")
+    lines.append(
+        f"{counted(len(listed), 'story')} from {counted(len(briefed), 'brief')}; "
+        f"{len(new)} new in this run.\n"
+    )
     lines.extend(story_markdown(s, level=2, new=new, origins=origins) for s in listed)
     problems = [e for e in entries if not e.get("brief") and not e.get("duplicate_of")]
     if problems:

@@ -12,7 +12,9 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from kabar.tasks.dates import local_time
 from kabar.tasks.stories import timestamp
+from kabar.tasks.words import counted
 
 _env = Environment(
     loader=PackageLoader("kabar.tasks", "templates"),
@@ -39,16 +41,20 @@ def file_link(article_id: str, name: str) -> str:
 
 
 def when(published: str | None) -> str:
-    """A time as a reader reads it: '2020-08-17 09:53 +07:00'."""
+    """A time as a reader reads it: '2020-08-17 09:53 WIB'."""
     if not published or timestamp(published) is None:
         return ""
-    moment = datetime.fromisoformat(published)
-    zone = moment.strftime("%z")
-    zone = f" {zone[:3]}:{zone[3:]}" if zone else ""
-    return f"{moment:%Y-%m-%d %H:%M}{zone}"
+    return local_time(published)
 
 
-_env.filters.update(web_link=web_link, file_link=file_link, when=when)
+def host(url: str) -> str:
+    """The site of a web address, as a link's label: 'kompas.com'."""
+    name = urlsplit(url).hostname or url
+    return name.removeprefix("www.")
+
+
+_env.filters.update(web_link=web_link, file_link=file_link, when=when, host=host)
+_env.globals.update(counted=counted)
 
 
 def render_index(stories: list[dict], generated: datetime) -> str:

@@ -12,6 +12,7 @@ import re
 
 from kabar.tasks.brief import doubts
 from kabar.tasks.cache import step_key
+from kabar.tasks.dates import local_time
 from kabar.tasks.stories import timestamp
 
 STORY_VERSION = "1"  # bump when story_brief() changes: cached story briefs are then stale
@@ -114,7 +115,7 @@ def _line(text: str) -> str:
 
 
 def _minutes(published: str) -> str:
-    return published[:16].replace("T", " ")  # to the minute, no zone
+    return local_time(published)  # to the minute, with its zone: '2020-08-17 09:53 WIB'
 
 
 def source_line(source: dict, origin: str | None = None, linked: bool = True) -> str:

@@ -107,7 +107,7 @@ def test_an_english_article_passes_through_and_the_closing_lines_say_so(
                    "--translator", trained_models["marian"], api_url=prefect_api)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "translate skipped: already in English" in result.stdout
-    assert "Briefed 1 of 1 articles (1 new, 0 from the cache)." in result.stdout
+    assert "Briefed 1 of 1 article (1 new, 0 from the cache)." in result.stdout
     assert "Models used: none\n" in result.stdout  # no model, but not from the cache either
     brief = json.loads(next((tmp_path / "out").glob("*/brief.json")).read_text())
     assert brief["headline"] == "Government Announces New Flood Relief Plan"

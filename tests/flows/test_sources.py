@@ -426,11 +426,17 @@ def test_a_served_deployment_fetches_then_briefs(prefect_api, trained_models, tm
 
 def test_a_failed_source_makes_the_run_exit_1_and_says_why(prefect_api, trained_models, tmp_path):
     with Site() as site:
+        site.route("/hilang", status=404, body="tidak ada")
         result = subprocess.run(
-            [KABAR, "run", "--feed", site.url("/tidak-ada.xml"), "--output", tmp_path / "out",
+            [KABAR, "run", "--feed", site.url("/tidak-ada.xml"), "--url", site.url("/hilang"),
+             "--output", tmp_path / "out",
              "--translator", trained_models["marian"], "--summariser", "lead"],
             capture_output=True, text=True, cwd=tmp_path, timeout=120,
             env={**os.environ, "PREFECT_API_URL": prefect_api, "KABAR_HOST_DELAY": "0"},
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "failed — HTTP 404 Not Found" in result.stdout
+    # The page that is gone: one line says so, with no empty traceback after it.
+    said = result.stdout + result.stderr
+    assert said.count("Finished in state Failed('HTTP 404") == 1, said
+    assert "NoneType: None" not in said and "Task run failed with state" not in said

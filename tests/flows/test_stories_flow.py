@@ -264,6 +264,9 @@ def test_kabar_stories_lists_an_output_folder_and_says_so_when_it_has_none(seeds
     for story, (facts, headline) in zip(index["stories"], zip(lines[::2], lines[1::2])):
         assert facts.startswith(story["story_id"]) and story["date"][:10] in facts
         assert ", ".join(story["outlets"]) in facts
+        assert " WIB" in facts  # the seeds' times are Jakarta's, and say so
+        count = len(story["sources"])
+        assert facts.endswith(f"({count} article{'s' if count != 1 else ''})")
         assert headline.strip() == " ".join(story["headline"].split())
 
     older = tmp_path / "older"  # an output folder of a Kabar without stories

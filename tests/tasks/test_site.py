@@ -7,10 +7,12 @@ from pathlib import Path
 
 import feedparser
 
+from kabar.tasks.dates import local_time
 from kabar.tasks.feed import Links, atom_feed, entry_updated
 from kabar.tasks.publish import digest_markdown
 from kabar.tasks.site import render_index, web_link
 from kabar.tasks.story_briefs import source_of, story_brief, story_key, story_markdown
+from kabar.tasks.words import counted
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HOSTILE = "<script>document.title='DIRTY'</script><img src=x onerror=alert(1)>"
@@ -145,3 +147,24 @@ def test_the_digest_without_a_story_store_lists_each_brief_as_its_own_story():
     assert digest.index("## B") < digest.index("## A") and digest.count("🆕") == 1
     assert "[A](a-x/brief.md) — from `a.txt`" in digest
     assert "- `c.txt`: skipped: no article text" in digest
+
+
+def test_times_carry_their_zone_and_counts_their_number():
+    made = story(("a", brief("One", 9, "2020-08-17T09:53:00+08:00", outlet="Tribun Bali")))
+    page = render_index([made], NOW)
+    assert "1 story from 1 article," in page and "· 1 article\n" in page
+    assert "2020-08-17 09:53 WITA" in page
+    assert "_Tribun Bali · 2020-08-17 09:53 WIB – 2020-08-17 13:30 WIB_" in story_markdown(made)
+    assert local_time("2020-08-17T02:53:00+00:00") == "2020-08-17 02:53 UTC"
+    assert local_time("2020-08-17T09:53:00+05:30") == "2020-08-17 09:53 +05:30"
+    assert local_time("2020-08-17T09:53:00") == "2020-08-17 09:53"  # no zone: none invented
+    assert counted(1, "story") == "1 story" and counted(0, "article") == "0 articles"
+
+
+def test_an_exact_copy_s_two_addresses_are_told_apart_by_their_sites():
+    links = ["https://www.kompas.com/read/1", "https://regional.example.id/berita/1"]
+    page = render_index([story(("a", brief("Copied", 9, None, links=links)))], NOW)
+    assert ">original at kompas.com</a>" in page
+    assert ">original at regional.example.id</a>" in page
+    single = render_index([story(("a", brief("One", 9, None, links=links[:1])))], NOW)
+    assert ">original</a>" in single
