@@ -195,6 +195,11 @@ def brief_inbox(config: settings.Settings) -> dict:
     if config.inbox and not inbox_path.is_dir():
         raise FileNotFoundError(f"Inbox folder '{config.inbox}' does not exist.")
     sources = config.source_list()  # a wrong sources file stops the run before any work
+    if sources and not config.contact:
+        logger.warning(
+            "No contact address: set KABAR_CONTACT (an e-mail or URL) so that the outlets' "
+            "admins can reach whoever runs this; it goes in the User-Agent."
+        )
     cache_dir = config.cache_folder()
 
     # Resolved up front: a missing model stops the run at once, before any work.

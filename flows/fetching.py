@@ -71,7 +71,7 @@ def web_jobs(
     (a run that died leaves links queued or fetched), that no other live run is working on."""
     by_source = {}
     for source, report, future in polled:
-        by_source[source.url] = (report, future)
+        by_source[source.url] = (source, report, future)
         for item in report["items"]:
             link = item["url"]
             store.queue(canonical_url(link), link, source.url, article_id_for(link), item)
@@ -88,8 +88,11 @@ def web_jobs(
         if not store.claim(page.url):
             logger.info("%s: another run is working on it", page.article_id)
             continue
-        report, future = by_source[page.source]
+        source, report, future = by_source[page.source]
         job = WebArticleJob(page, run, logger, store, future, report["allow_private"], siblings)
+        # A name the sources file gives (not the default, the host) names the outlet when
+        # the page does not.
+        job.source_name = source.name if source.name != host_name(source.url) else None
         siblings[job.article_id] = job
         jobs.setdefault(host_name(page.link), []).append(job)
     # Hosts taken in turn, so that one big source does not hold the others back.
@@ -117,6 +120,7 @@ class WebArticleJob(ArticleJob):
         self.entry["steps"] = {"fetch": "-", **self.entry["steps"]}
         self.entry["url"] = page.url  # canonical: tracking parameters stripped
         self.fetch_error: BaseException | None = None
+        self.source_name: str | None = None
 
     def first_step(self) -> tuple[str, dict]:
         # The canonical address: tracking parameters (utm_*, fbclid) are not sent on.
@@ -157,8 +161,11 @@ class WebArticleJob(ArticleJob):
         article["title"] = item.get("title") or article["title"] or page["title"]
         article["published"] = item.get("published") or page["published"] or article["published"]
         article["author"] = article["author"] or page["author"] or None
-        # The seen-store keeps each link's source by its address: its host is the last resort.
-        article["outlet"] = article["outlet"] or page["site_name"] or host_name(self.page.source)
+        # Then the name the sources file gives the source; its host is the last resort.
+        article["outlet"] = (
+            article["outlet"] or page["site_name"] or self.source_name
+            or host_name(self.page.source)
+        )  # fmt: skip
         return super()._after_clean(article)
 
     def brief_extras(self) -> dict:

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -266,5 +266,15 @@ def extract_page(page: str, url: str) -> Page:
         published=_published(root, document.date),
         author=" ".join((document.author or "").split()),
         canonical_url=_canonical(root, url),
-        site_name=document.sitename or "",
+        site_name=_own_site_name(document.sitename, url),
     )
+
+
+def _own_site_name(name: str | None, url: str | None) -> str:
+    """The name the page gives its site; '' for trafilatura's stand-in when it gives none
+    (the address's host), so that a name from the sources file can come first."""
+    name = " ".join((name or "").split())
+    parts = urlsplit(url or "")
+    hosts = {"", (parts.hostname or "").lower(), parts.netloc.lower().rpartition("@")[2]}
+    bare = {h.removeprefix("www.") for h in hosts}
+    return "" if name.lower().removeprefix("www.") in bare else name

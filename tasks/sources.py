@@ -29,7 +29,7 @@ class Source:
 
 
 class SourcesError(ValueError):
-    """One line a user can act on, naming the file (or option) and the entry."""
+    """A line a user can act on per problem, naming the file (or option) and the entry."""
 
 
 # --- since ------------------------------------------------------------------------------
@@ -197,7 +197,8 @@ def load_sources(path: Path) -> list[Source]:
     """The sources in a TOML file ([defaults] and [[source]] tables; see sources.example.toml).
 
     Raises SourcesError with one line naming the file and the entry for anything wrong: a file
-    that cannot be read, bad TOML, unknown keys, a non-http(s) URL, a source listed twice.
+    that cannot be read, bad TOML, unknown keys, a non-http(s) URL, a source listed twice
+    (a line for each wrong entry).
     """
     where = str(path)
     try:
@@ -224,19 +225,24 @@ def load_sources(path: Path) -> list[Source]:
         raise SourcesError(f"{where}: no [[source]] entries")
 
     sources: list[Source] = []
+    problems: list[str] = []  # every entry's, so that one edit fixes the file
     first_at: dict[str, int] = {}
     for number, entry in enumerate(entries, start=1):
         try:
             source = _make_source(entry, defaults)
         except ValueError as error:
-            raise SourcesError(f"{where}: [[source]] {number}: {error}") from None
+            problems.append(f"{where}: [[source]] {number}: {error}")
+            continue
         key = canonical_url(source.url)
         if key in first_at:
-            raise SourcesError(
+            problems.append(
                 f"{where}: [[source]] {number}: the same address as [[source]] {first_at[key]}"
             )
+            continue
         first_at[key] = number
         sources.append(source)
+    if problems:
+        raise SourcesError("\n".join(problems))
     return sources
 
 

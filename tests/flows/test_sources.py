@@ -248,6 +248,29 @@ def test_a_big_feed_gives_only_the_newest_within_since_and_the_limit(
     assert sorted(asked_next) == paths((3, "kendal"), (4, "sintang"), (5, "makassar"))
 
 
+def test_a_sources_file_s_name_is_the_outlet_when_the_page_names_none(
+    prefect_api, trained_models, tmp_path
+):
+    with Site.many(2) as (named_site, plain_site):
+        named, plain = Outlet(named_site, name=""), Outlet(plain_site, name="")
+        named.add("satu", seed=3)
+        plain.add("dua", seed=4)
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f'[[source]]\nurl = "{named.feed}"\nname = "Suara Desa"\n'
+            f'[[source]]\nurl = "{plain.feed}"\n'
+        )
+        report = run(tmp_path, trained_models, sources=str(sources))
+    outlets = {
+        urlsplit(e["url"]).path: json.loads(
+            (tmp_path / "out" / e["article_id"] / "brief.json").read_text()
+        )["outlet"]
+        for e in report["articles"]
+    }
+    # no name given: the feed's host and port, as before
+    assert outlets == {"/berita/satu": "Suara Desa", "/berita/dua": f"127.0.0.1:{plain_site.port}"}
+
+
 def test_prefect_sees_poll_then_fetch_then_the_article_steps(prefect_api, trained_models, tmp_path):
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -432,7 +455,8 @@ def test_a_failed_source_makes_the_run_exit_1_and_says_why(prefect_api, trained_
              "--output", tmp_path / "out",
              "--translator", trained_models["marian"], "--summariser", "lead"],
             capture_output=True, text=True, cwd=tmp_path, timeout=120,
-            env={**os.environ, "PREFECT_API_URL": prefect_api, "KABAR_HOST_DELAY": "0"},
+            env={**os.environ, "PREFECT_API_URL": prefect_api, "KABAR_HOST_DELAY": "0",
+                 "KABAR_CONTACT": ""},
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "failed — HTTP 404 Not Found" in result.stdout
@@ -440,3 +464,4 @@ def test_a_failed_source_makes_the_run_exit_1_and_says_why(prefect_api, trained_
     said = result.stdout + result.stderr
     assert said.count("Finished in state Failed('HTTP 404") == 1, said
     assert "NoneType: None" not in said and "Task run failed with state" not in said
+    assert "set KABAR_CONTACT" in said  # none was given

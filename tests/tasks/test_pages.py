@@ -226,3 +226,14 @@ LONG_ARTICLE_ABOUT_CAPTCHAS = (
 )
 def test_looks_like_challenge(html, expected):
     assert looks_like_challenge(html) is expected
+
+
+def test_a_site_name_that_is_only_the_address_s_host_is_no_name():
+    body = "<p>" + "Banjir merendam ratusan rumah warga di Demak pada Senin pagi. " * 5 + "</p>"
+    page = (
+        "<html><head><title>Banjir di Demak</title></head>"
+        f"<body><article>{body}</article></body></html>"
+    )
+    assert extract_page(page, "http://127.0.0.1:8000/berita/x").site_name == ""
+    named = page.replace("<head>", '<head><meta property="og:site_name" content="Warta Demak">')
+    assert extract_page(named, "https://www.warta.id/berita/x").site_name == "Warta Demak"

@@ -217,6 +217,20 @@ def test_load_sources_errors_name_file_and_entry(tmp_path, monkeypatch, text, me
     assert str(caught.value).startswith("sources.toml: ") and "\n" not in str(caught.value)
 
 
+def test_every_wrong_entry_is_reported_at_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, '[[source]]\nurl = "ftp://a.id/"\n[[source]]\nurl = "https://b.id/"\n'
+                     '[[source]]\nurl = "https://b.id/#x"\n[[source]]\nkind = "peta"\n'
+                     'url = "https://c.id/"\n')  # fmt: skip
+    with pytest.raises(SourcesError) as caught:
+        load_sources(Path("sources.toml"))
+    assert str(caught.value).splitlines() == [
+        "sources.toml: [[source]] 1: 'url' must be an http or https address, not 'ftp://a.id/'",
+        "sources.toml: [[source]] 3: the same address as [[source]] 2",
+        "sources.toml: [[source]] 4: 'kind' must be \"feed\" or \"page\", not 'peta'",
+    ]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(SourcesError, match="no such file"):
         load_sources(tmp_path / "nope.toml")
