@@ -22,14 +22,20 @@ def parse_age(text: str) -> float:
     return float(match[1]) * _SECONDS[match[2]]
 
 
-def keys_in_use(output: Path) -> set[str]:
-    """Cache entries the current briefs were made from (their steps.json files)."""
+def keys_in_use(output: Path, cache_dir: Path | None = None) -> set[str]:
+    """Cache entries the current briefs were made from (their steps.json files), and the
+    stored pages of links fetched but not briefed yet (the seen-store's): the next run
+    briefs those from the cache, without asking the site again."""
     keys: set[str] = set()
     for record in output.glob("*/steps.json"):
         try:
             keys.update(json.loads(record.read_text(encoding="utf-8"))["cache_keys"])
         except (OSError, ValueError, KeyError):
             continue  # an unreadable record protects nothing, and blocks nothing
+    if cache_dir is not None:
+        from kabar.tasks.seen import pending_fetch_keys
+
+        keys.update(pending_fetch_keys(cache_dir))
     return keys
 
 
@@ -42,13 +48,14 @@ class PruneReport:
 def prune(output: Path, cache_dir: Path, older_than: float, dry_run: bool = False) -> PruneReport:
     """Delete digests and unused cache entries last written more than `older_than` s ago.
 
-    `digest.md` (the latest) and cache entries any current brief was made from stay.
+    `digest.md` (the latest), cache entries any current brief was made from, and the
+    stored pages of links not briefed yet stay.
     """
     cutoff = time.time() - older_than
     old_digests = [
         p for p in sorted((output / "digests").glob("*.md")) if p.stat().st_mtime < cutoff
     ]
-    in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output)}
+    in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output, cache_dir)}
     old_entries = [
         p for p in cache.entries(cache_dir) if p not in in_use and p.stat().st_mtime < cutoff
     ]

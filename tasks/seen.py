@@ -248,6 +248,26 @@ class SeenStore:
         return [row[0] for row in rows]
 
 
+def pending_fetch_keys(folder: Path) -> set[str]:
+    """The cache keys of pages fetched but not briefed yet, read without opening the store
+    for writing (`kabar prune` asks; a file that is no store of Kabar's gives none)."""
+    path = folder / "seen.sqlite"
+    if not path.is_file():
+        return set()
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = db.execute(
+                "SELECT fetch_key FROM pages WHERE state IN ('queued', 'fetched') "
+                "AND fetch_key IS NOT NULL"
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return set()
+    return {key for (key,) in rows}
+
+
 _PAGE_COLUMNS = (
     "url, link, source, article_id, item, state, reason, content_hash, fetch_key, duplicate_of"
 )

@@ -38,5 +38,28 @@ def test_prune_keeps_what_current_briefs_use_recent_files_and_the_stores(tmp_pat
     assert [p.name for p in dry.cache_entries] == [unused] and (cache / unused).exists()
     report = prune(output, cache, parse_age("30d"))
     assert [p.name for p in report.digests] == ["old.md"]
-    assert sorted(p.name for p in cache.iterdir()) == sorted([recent, used, *stores])
+    # nothing else went: (reading the seen-store may add its -shm file beside it)
+    assert {recent, used, *stores} <= {p.name for p in cache.iterdir()}
+    assert not (cache / unused).exists()
     assert (output / "digest.md").exists() and (output / "digests" / "new.md").exists()
+
+
+def test_prune_keeps_the_stored_page_of_a_link_fetched_but_not_briefed(tmp_path):
+    from kabar.tasks.cache import step_key
+    from kabar.tasks.seen import SeenStore
+
+    output, cache = tmp_path / "out", tmp_path / ".kabar-cache"
+    output.mkdir()
+    store = SeenStore(cache)
+    url = "https://warta.example/berita/banjir"
+    store.queue(url, url, "https://warta.example/rss.xml", "warta-banjir", {})
+    assert store.claim(url)
+    key = step_key("fetch", "1", url)
+    store.fetched(url, "hash-of-text", key)
+    (cache / key).write_text("{}")  # the page, as the fetch step stored it
+    old = time.time() - 40 * 86400
+    os.utime(cache / key, (old, old))
+
+    assert prune(output, cache, parse_age("30d")).cache_entries == []
+    store.finish(url, "briefed")  # briefed, and its output folder since deleted: no longer needed
+    assert [p.name for p in prune(output, cache, parse_age("30d")).cache_entries] == [key]
