@@ -223,19 +223,23 @@ def sources() -> None:
 @click.option("--feed", "feeds", multiple=True, help="A feed or sitemap (repeatable).")
 @click.option("--url", "urls", multiple=True, help="An article page (repeatable).")
 def check(sources_file: str | None, feeds: tuple[str, ...], urls: tuple[str, ...]) -> None:
-    """Fetch each source once and say what a run would take from it: items, the newest
-    item's date, robots.txt's verdict. Briefs nothing and records nothing."""
+    """Fetch each source once and say what a run would take from it: items (less those
+    earlier runs took), the newest item's date, robots.txt's verdict. Briefs nothing and
+    records nothing."""
     config = _resolve(None, sources=sources_file, feeds=feeds, urls=urls)
     listed = config.source_list()
     if not listed:
         raise click.UsageError("Name sources: --sources FILE, --feed URL or --url URL.")
     from kabar.tasks.fetch import check_source
+    from kabar.tasks.seen import taken_links
     from kabar.tasks.web import PoliteClient
+
+    cache_dir = config.cache_folder()
 
     failed = 0
     with PoliteClient(config.client_settings()) as client:
         for source in listed:
-            verdict = check_source(source, client)
+            verdict = check_source(source, client, taken=lambda urls: taken_links(cache_dir, urls))
             failed += verdict["state"] == "failed"
             click.echo(f"{source.name}  {source.url}")
             for key in ("state", "message", "items", "newest", "robots"):

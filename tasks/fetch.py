@@ -8,6 +8,7 @@ flow wraps each in a Prefect task (flows/steps.py). Every failure is a FetchErro
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -157,24 +158,37 @@ def fetch_page(link: str, allow_private: bool, client: PoliteClient) -> dict:
     }
 
 
-def check_source(source: Source, client: PoliteClient, now: datetime | None = None) -> dict:
+def check_source(
+    source: Source,
+    client: PoliteClient,
+    now: datetime | None = None,
+    taken: Callable[[list[str]], set[str]] | None = None,
+) -> dict:
     """What a run would take from `source`, asked once and recorded nowhere (no validators
-    sent or kept, so the next real run still sees everything)."""
+    sent or kept, so the next real run still sees everything). `taken` says which canonical
+    URLs earlier runs took (the seen-store's, read-only): those a run would not take again."""
     now = now or datetime.now(UTC)
+    taken = taken or (lambda urls: set())
     verdict = {"state": "ok", "message": "", "items": 0, "newest": None, "robots": ""}
     try:
         verdict["robots"] = _robots_verdict(client, source.url)
         if source.kind == "page":
             fetched = fetch_page(source.url, True, client)
-            verdict["items"], verdict["message"] = 1, f"an article: {fetched['title']!r}"
+            before = taken([canonical_url(source.url)])
+            verdict["items"] = "taken before: a run would not take it again" if before else 1
+            verdict["message"] = f"an article: {fetched['title']!r}"
             return verdict
         listing, _ = _listing(source, client, now)
     except (FetchError, NotAFeed) as error:
         verdict["state"], verdict["message"] = "failed", getattr(error, "reason", str(error))
         return verdict
-    items = select_items(listing, source.since, source.max_per_run, now)
+    listed = select_items(listing, source.since, len(listing.items), now)
+    before = taken([canonical_url(i.url) for i in listed])
+    items = [i for i in listed if canonical_url(i.url) not in before][: source.max_per_run]
     dated = [i.published for i in listing.items if i.published]
-    verdict["items"] = f"{len(listing.items)} listed, {len(items)} a run would take"
+    verdict["items"] = f"{len(listing.items)} listed, {len(items)} a run would take" + (
+        f" ({len(before)} taken by earlier runs)" if before else ""
+    )
     verdict["newest"] = max(dated).isoformat() if dated else "no dates"
     verdict["message"] = f"a {listing.kind}" + "".join(f"; {p}" for p in listing.problems)
     if items:

@@ -248,24 +248,46 @@ class SeenStore:
         return [row[0] for row in rows]
 
 
-def pending_fetch_keys(folder: Path) -> set[str]:
-    """The cache keys of pages fetched but not briefed yet, read without opening the store
-    for writing (`kabar prune` asks; a file that is no store of Kabar's gives none)."""
+def _read_only(folder: Path, query: str, parameters: tuple = ()) -> list[tuple]:
+    """Rows of a query on the store in `folder`, opened read-only: for commands that only
+    look (`kabar prune`, `kabar sources check`). No store, or a file that is no store of
+    Kabar's: no rows."""
     path = folder / "seen.sqlite"
     if not path.is_file():
-        return set()
+        return []
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            rows = db.execute(
-                "SELECT fetch_key FROM pages WHERE state IN ('queued', 'fetched') "
-                "AND fetch_key IS NOT NULL"
-            ).fetchall()
+            return db.execute(query, parameters).fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError:
-        return set()
+        return []
+
+
+def pending_fetch_keys(folder: Path) -> set[str]:
+    """The cache keys of pages fetched but not briefed yet."""
+    rows = _read_only(
+        folder,
+        "SELECT fetch_key FROM pages WHERE state IN ('queued', 'fetched') "
+        "AND fetch_key IS NOT NULL",
+    )
     return {key for (key,) in rows}
+
+
+def taken_links(folder: Path, urls: list[str]) -> set[str]:
+    """Which of these canonical URLs a run has taken before (any state but queued)."""
+    taken: set[str] = set()
+    for start in range(0, len(urls), 500):  # SQLite's limit on parameters
+        chunk = urls[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = _read_only(
+            folder,
+            f"SELECT url FROM pages WHERE url IN ({marks}) AND state != 'queued'",
+            tuple(chunk),
+        )
+        taken.update(url for (url,) in rows)
+    return taken
 
 
 _PAGE_COLUMNS = (

@@ -23,6 +23,7 @@ from sites import Site
 
 from kabar.flows.briefing import briefing
 from kabar.tasks.seen import SeenStore
+from kabar.tasks.sources import canonical_url
 
 KABAR = Path(sys.executable).parent / "kabar"
 
@@ -380,11 +381,23 @@ def test_sources_check_reports_without_briefing_or_recording(tmp_path):
             capture_output=True, text=True, cwd=tmp_path, timeout=60,
             env={**os.environ, "KABAR_HOST_DELAY": "0"},
         )  # fmt: skip
+        assert not list(tmp_path.rglob("seen.sqlite")) and not (tmp_path / "outputs").exists()
+        # After a run took that article, a check counts only what the next run would take.
+        store = SeenStore(tmp_path / ".kabar-cache")
+        taken = canonical_url(site.url("/berita/cek"))
+        store.queue(taken, taken, outlet.feed, "cek", {})
+        store.finish(taken, "briefed")
+        outlet.add("cek-lagi", seed=6)
+        again = subprocess.run(
+            [KABAR, "sources", "check", "--feed", outlet.feed],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60,
+            env={**os.environ, "KABAR_HOST_DELAY": "0"},
+        )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "1 listed, 1 a run would take" in result.stdout
+    assert "1 listed, 1 a run would take\n" in result.stdout
     assert "its newest article: disallowed" in result.stdout
     assert page_requests(site) == []
-    assert not list(tmp_path.rglob("seen.sqlite")) and not (tmp_path / "outputs").exists()
+    assert "2 listed, 1 a run would take (1 taken by earlier runs)" in again.stdout
 
 
 @pytest.mark.parametrize(
