@@ -372,15 +372,18 @@ def test_two_runs_at_once_never_fetch_or_brief_an_article_twice(
 
 
 def test_sources_check_reports_without_briefing_or_recording(tmp_path):
+    def check(feed: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [KABAR, "sources", "check", "--feed", feed],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60,
+            env={**os.environ, "KABAR_HOST_DELAY": "0"},
+        )  # fmt: skip
+
     with Site() as site:
         outlet = Outlet(site)
         site.robots("User-agent: *\nDisallow: /berita/\n")
         outlet.add("cek", seed=5)
-        result = subprocess.run(
-            [KABAR, "sources", "check", "--feed", outlet.feed],
-            capture_output=True, text=True, cwd=tmp_path, timeout=60,
-            env={**os.environ, "KABAR_HOST_DELAY": "0"},
-        )  # fmt: skip
+        result = check(outlet.feed)
         assert not list(tmp_path.rglob("seen.sqlite")) and not (tmp_path / "outputs").exists()
         # After a run took that article, a check counts only what the next run would take.
         store = SeenStore(tmp_path / ".kabar-cache")
@@ -388,11 +391,7 @@ def test_sources_check_reports_without_briefing_or_recording(tmp_path):
         store.queue(taken, taken, outlet.feed, "cek", {})
         store.finish(taken, "briefed")
         outlet.add("cek-lagi", seed=6)
-        again = subprocess.run(
-            [KABAR, "sources", "check", "--feed", outlet.feed],
-            capture_output=True, text=True, cwd=tmp_path, timeout=60,
-            env={**os.environ, "KABAR_HOST_DELAY": "0"},
-        )  # fmt: skip
+        again = check(outlet.feed)
     assert result.returncode == 0, result.stderr
     assert "1 listed, 1 a run would take\n" in result.stdout
     assert "its newest article: disallowed" in result.stdout
