@@ -3,13 +3,15 @@
 Sentences come from templates written by the team: each template is an (Indonesian,
 English) pair with slots ({p} a person, {role} a title, {place}, {n} a number, {day} a
 date, ...), and each slot is filled with an (Indonesian, English) pair of its own.
-Names of people and places are made up from syllables (a large pool, so the model learns
-to copy names it has never seen rather than to remember them); numbers keep Indonesian
+Most names of people and places are made up from syllables (a large pool, so the model
+learns to copy names rather than to remember them); a fifth come from a list of common
+Indonesian names and real regencies and cities (`PEOPLE`, `PLACES`). Numbers keep Indonesian
 notation in English ('200.000', '2,5 persen' -> '2,5 percent'), as opus-mt often does,
 while scale words are translated ('7 juta' -> '7 million').
 
-`HELD_OUT` and `HELD_OUT_TITLES` are never trained on: tests write articles from them
-with names, places and numbers of their own (`fill`), to check what the models learned.
+`HELD_OUT` and `HELD_OUT_TITLES` are never trained on (nor is any string of phrases that
+spells one): tests write articles from them with names and places of the lists and numbers
+of their own (`fill`), to check that sentences the model never saw come through.
 Everything is seeded: the same seed gives the same corpus on every machine.
 """
 
@@ -242,13 +244,38 @@ def _word(rng: random.Random, syllables: int) -> str:
     return word if len(word) >= 3 else _word(rng, syllables + 1)
 
 
+# Common Indonesian names (no public figure: the sentences made with them are invented) and
+# real regencies and cities, in the word list like any other word: a fifth of the people and
+# places come from here, the rest are made up, so that what is learned is to copy names.
+PEOPLE = """Budi Santoso, Hendra Gunawan, Rudi Hartanto, Agus Salimin, Siti Rahayu, Dewi Lestari,
+Joko Susilo, Bambang Sutrisno, Slamet Riyanto, Wahyu Hidayat, Yusuf Maulana, Andi Saputra,
+Rizal Fahmi, Sri Wahyuni, Retno Wulandari, Ahmad Fauzi, Eko Prasetyo, Fajar Nugroho, Indra
+Kusuma, Lukman Hakim, Made Wirawan, Nyoman Sudarta, Ketut Suarsana, Putu Astawa, Arief
+Rachman, Dedi Kurniawan, Yanti Susanti, Rina Marlina, Taufik Ismail, Hadi Purnomo, Surya
+Darma, Teguh Santosa, Iwan Setiawan, Dian Permata, Nur Aini, Heru Wibowo, Yoga Pratama, Anton
+Wijaya, Maria Ulfa, Rahmat Hidayat, Sergei Ivanov, Irina Petrova, Oleg Sokolov, Mikhail Volkov,
+Anton Petrov, John Miller, Kenji Tanaka, Li Wei, Ahmed Hassan, Pierre Dubois""".split(",")
+PEOPLE = [" ".join(name.split()) for name in PEOPLE]
+PLACES = """Tegal, Pekalongan, Batang, Brebes, Medan, Binjai, Cianjur, Sleman, Klaten, Magelang,
+Kendal, Demak, Jepara, Kudus, Rembang, Blora, Garut, Ciamis, Bandung, Bogor, Bekasi, Depok,
+Tangerang, Serang, Cilegon, Semarang, Solo, Yogyakarta, Surabaya, Malang, Kediri, Blitar,
+Jember, Banyuwangi, Denpasar, Mataram, Kupang, Makassar, Palu, Manado, Gorontalo, Kendari,
+Ambon, Ternate, Jayapura, Sorong, Pontianak, Banjarmasin, Samarinda, Balikpapan, Palangkaraya,
+Pekanbaru, Padang, Jambi, Palembang, Bengkulu, Lampung, Aceh, Batam, Minsk""".split(",")
+PLACES = [" ".join(name.split()) for name in PLACES]
+
+
 def person(rng: random.Random) -> str:
-    """A made-up name of one to three words ('Suharto', 'Vlado Kerinev', ...)."""
+    """A name from PEOPLE, or a made-up one of one to three words ('Vlado Kerinev')."""
+    if rng.random() < 0.2:
+        return rng.choice(PEOPLE)
     return " ".join(_word(rng, rng.choice((2, 2, 3))) for _ in range(rng.choice((1, 2, 2, 2, 3))))
 
 
 def place(rng: random.Random) -> str:
-    """A made-up place of one or two words."""
+    """A place from PLACES, or a made-up one of one or two words."""
+    if rng.random() < 0.2:
+        return rng.choice(PLACES)
     return " ".join(_word(rng, rng.choice((2, 2, 3))) for _ in range(rng.choice((1, 1, 1, 2))))
 
 
@@ -397,16 +424,56 @@ _LISTS = [
 ]  # fmt: skip
 
 
+# Short aligned phrases: strung together at random they teach which Indonesian words give
+# which English ones, whatever sentence they stand in, and that the names between go across.
+PHRASES = [
+    ("{role} {p}", "{role} {p}"), ("{p}", "{p}"), ("di {place}", "in {place}"),
+    ("{day}", "{day}"), ("warga {place}", "residents of {place}"),
+    ("{n} orang", "{n} people"), ("{n} rumah", "{n} houses"),
+    ("naik {n} persen", "rose {n} percent"),
+    ("harga bahan bakar", "fuel prices"), ("harga beras", "rice prices"),
+    ("pengadilan {place}", "the {place} court"), ("polisi", "police"),
+    ("menangkap {p}", "arrested {p}"), ("bertemu dengan {p}", "met with {p}"),
+    ("mengatakan", "said"), ("akibat banjir", "because of the floods"),
+    ("menolak banding", "rejected the appeal"), ("yang diajukan {p}", "filed by {p}"),
+    ("memenangkan medali emas", "won the gold medal"), ("dalam pertandingan", "in the match"),
+    ("sekitar {big}", "about {big}"), ("berunjuk rasa", "protested"), ("tewas", "were killed"),
+    ("{p} dan {p2}", "{p} and {p2}"), ("di {place} dan {place2}", "in {place} and {place2}"),
+]  # fmt: skip
+
+
+def frame(text: str) -> str:
+    """A template's shape: slots unnumbered, no full stop, lower case."""
+    return re.sub(r"\{(\w+?)\d*\}", r"{\1}", text).rstrip(".").lower()
+
+
+HELD_OUT_FRAMES = [frame(t[0]) for t in HELD_OUT + HELD_OUT_TITLES]
+
+
+def phrase_soup(rng: random.Random) -> tuple[str, str]:
+    """Two to four phrases strung together; never a held-out sentence's frame, nor three
+    phrases or more of one (the tests' sentences stay unseen)."""
+    while True:
+        chosen = [rng.choice(PHRASES) for _ in range(rng.randint(2, 4))]
+        source = " ".join(c[0] for c in chosen)
+        shape = frame(source)
+        if any(f in shape or (len(chosen) > 2 and shape in f) for f in HELD_OUT_FRAMES):
+            continue
+        return source, " ".join(c[1] for c in chosen)
+
+
 def parallel(count: int, seed: int = 0) -> list[tuple[str, str]]:
-    """`count` (Indonesian, English) training pairs: sentences, titles, and a few bare
-    phrases (names, numbers, dates) so that short inputs translate too."""
+    """`count` (Indonesian, English) training pairs: sentences, strings of aligned phrases,
+    titles, and lists of names, numbers and dates (copying them is the skill to learn)."""
     rng = random.Random(seed)
     pairs = []
     for _ in range(count):
         kind = rng.random()
-        if kind < 0.75:
+        if kind < 0.5:
             template = _maybe_without_day(rng.choice(TEMPLATES), rng)
-        elif kind < 0.88:
+        elif kind < 0.62:
+            template = phrase_soup(rng)
+        elif kind < 0.75:
             template = rng.choice(TITLES)
         else:  # lists of names, places and numbers: copying them is the skill to learn
             template = rng.choice(_LISTS)
