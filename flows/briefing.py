@@ -201,45 +201,11 @@ def brief_inbox(config: settings.Settings) -> dict:
             "admins can reach whoever runs this; it goes in the User-Agent."
         )
     cache_dir = config.cache_folder()
-
-    # Resolved up front: a missing model stops the run at once, before any work.
-    translator_ref = asdict(models.resolve(config.translator))
-    summariser_ref = (
-        None if config.summariser == LEAD else asdict(models.resolve(config.summariser))
-    )
-    # Instruction-following summarisers read prompts/brief.md; its text is part of the cache
-    # key, so editing it redoes those summaries (and no others).
-    instructed = summariser_ref and models.summariser_kind(models.ModelRef(**summariser_ref))
-    template = config.prompt_template() if instructed not in (None, "summarisation") else ""
+    run = _run_settings(config)  # a missing model stops the run here, before any work
     check_output_folder(output_path)
-    run = RunSettings(
-        output=output_path,
-        translator=translator_ref,
-        summariser=summariser_ref,
-        translation_settings=TranslationSettings(
-            backend=config.backend, guards=config.guards
-        ).to_dict(),
-        summary_settings=SummarySettings(
-            backend=config.backend,
-            max_words=config.max_words,
-            unfaithful=config.unfaithful,
-            prompt_template=template,
-        ).to_dict(),
-        cache_dir=str(cache_dir),
-        max_article_words=config.max_article_words,
-    )
 
-    paths = find_articles(inbox_path, config.patterns) if config.inbox else []
-    waiting = [p for p in paths if _still_being_written(p, config.settle_seconds)]
-    files = [read_with_retries(p, config.max_bytes) for p in paths if p not in waiting]
-    if config.inbox:
-        logger.info("%d article files in %s; cache in %s", len(files), inbox_path, cache_dir)
-    for path in waiting:
-        logger.info(
-            "%s changed in the last %.0f s: left for the next run", path.name, config.settle_seconds
-        )
+    files, waiting = _inbox_files(config, logger)
     entries, jobs = _inbox_jobs(files, run, logger)
-
     pool = runners.StepRunner(config.runner, config.dask_address, config.local_workers)
     polled, web = [], []
     with pool, PoliteClient(config.client_settings()) as client:
@@ -260,14 +226,7 @@ def brief_inbox(config: settings.Settings) -> dict:
         for _, report, _ in polled
     ]
 
-    try:
-        if entries or not (output_path / "digest.md").is_file():
-            digest = publish_digest(output_path, entries, stories.briefs if stories else None)
-        else:  # nothing new from the sources: the last digest stays the one to read
-            digest = output_path / "digest.md"
-            logger.info("nothing new in this run: %s left as it was", digest)
-    except OSError as error:
-        raise OutputError(explain_write_error(output_path / "digest.md", error)) from error
+    digest = _digest(output_path, entries, stories, logger)
     _publish_artifacts(entries, digest.read_text(encoding="utf-8"), source_reports, stories)
     return {
         "articles": entries,
@@ -276,10 +235,69 @@ def brief_inbox(config: settings.Settings) -> dict:
         "waiting": [str(p) for p in waiting],
         # This run's stories: id -> 'done' (briefed again) or 'cached'; None: no grouping.
         "stories": stories.states if stories else None,
-        "models_used": _models_used(entries, translator_ref, summariser_ref),
+        "models_used": _models_used(entries, run.translator, run.summariser),
         # With runner 'dask': whether any step needed the cluster (a cached re-run does not).
         "cluster_used": pool.started_a_cluster,
     }
+
+
+def _run_settings(config: settings.Settings) -> RunSettings:
+    """What every article's steps need, the models resolved (ModelError when one is missing)."""
+    translator_ref = asdict(models.resolve(config.translator))
+    summariser_ref = (
+        None if config.summariser == LEAD else asdict(models.resolve(config.summariser))
+    )
+    # Instruction-following summarisers read prompts/brief.md; its text is part of the cache
+    # key, so editing it redoes those summaries (and no others).
+    instructed = summariser_ref and models.summariser_kind(models.ModelRef(**summariser_ref))
+    template = config.prompt_template() if instructed not in (None, "summarisation") else ""
+    return RunSettings(
+        output=Path(config.output),
+        translator=translator_ref,
+        summariser=summariser_ref,
+        translation_settings=TranslationSettings(
+            backend=config.backend, guards=config.guards
+        ).to_dict(),
+        summary_settings=SummarySettings(
+            backend=config.backend,
+            max_words=config.max_words,
+            unfaithful=config.unfaithful,
+            prompt_template=template,
+        ).to_dict(),
+        cache_dir=str(config.cache_folder()),
+        max_article_words=config.max_article_words,
+    )
+
+
+def _inbox_files(config: settings.Settings, logger) -> tuple[list, list[Path]]:
+    """The inbox's article files, read; and those still being written (left for next run)."""
+    if not config.inbox:
+        return [], []
+    inbox_path = Path(config.inbox)
+    paths = find_articles(inbox_path, config.patterns)
+    waiting = [p for p in paths if _still_being_written(p, config.settle_seconds)]
+    files = [read_with_retries(p, config.max_bytes) for p in paths if p not in waiting]
+    logger.info(
+        "%d article files in %s; cache in %s", len(files), inbox_path, config.cache_folder()
+    )
+    for path in waiting:
+        logger.info(
+            "%s changed in the last %.0f s: left for the next run", path.name, config.settle_seconds
+        )
+    return files, waiting
+
+
+def _digest(output: Path, entries: list[dict], stories: StoryRun | None, logger) -> Path:
+    """The run's digest, written; when nothing came in (sources with nothing new), the last
+    digest stays the one to read."""
+    try:
+        if entries or not (output / "digest.md").is_file():
+            return publish_digest(output, entries, stories.briefs if stories else None)
+    except OSError as error:
+        raise OutputError(explain_write_error(output / "digest.md", error)) from error
+    digest = output / "digest.md"
+    logger.info("nothing new in this run: %s left as it was", digest)
+    return digest
 
 
 def _inbox_jobs(files: list, run: RunSettings, logger) -> tuple[list[dict], list[ArticleJob]]:
