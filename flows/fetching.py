@@ -21,6 +21,7 @@ from kabar.flows.article import ArticleJob, RunSettings
 from kabar.flows.runners import StepRunner
 from kabar.tasks import cache
 from kabar.tasks.brief import brief_markdown
+from kabar.tasks.fetch import source_report
 from kabar.tasks.publish import write_atomic, write_json
 from kabar.tasks.seen import Page, SeenStore
 from kabar.tasks.sources import Source, article_id_for, canonical_url, host_name
@@ -53,9 +54,7 @@ def poll_sources(
         state = future.state
         if state.is_failed():
             error = state.result(raise_on_failure=False)
-            report = {"source": source.name, "url": source.url, "state": "failed",
-                      "message": f"poll failed: {error}", "items": [], "newest": None,
-                      "allow_private": source.allow_private}  # fmt: skip
+            report = source_report(source, "failed", f"poll failed: {error}")
         else:
             report = state.result()
         level = logger.warning if report["state"] == "failed" else logger.info

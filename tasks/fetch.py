@@ -31,6 +31,22 @@ def item_record(item: FeedItem) -> dict:
     return {"url": item.url, "title": item.title, "published": published, "note": item.note}
 
 
+def source_report(
+    source: Source, state: str = "ok", message: str = "", allow_private: bool | None = None
+) -> dict:
+    """A poll's report of `source`, with no items yet: its state and message, the items, the
+    newest item's date, and whether its links may go to private addresses."""
+    return {
+        "source": source.name,
+        "url": source.url,
+        "state": state,
+        "message": message,
+        "items": [],
+        "newest": None,
+        "allow_private": source.allow_private if allow_private is None else allow_private,
+    }
+
+
 def poll_source(
     source: Source, client: PoliteClient, store: SeenStore, now: datetime | None = None
 ) -> dict:
@@ -45,15 +61,7 @@ def poll_source(
     # The user named this address, so it may be on a private network (a test site, an
     # intranet); the links found in it may be only if it is, or if the source says so.
     allow_links = source.allow_private or client.on_private_address(source.url)
-    report = {
-        "source": source.name,
-        "url": source.url,
-        "state": "ok",
-        "message": "",
-        "items": [],
-        "newest": None,
-        "allow_private": allow_links,
-    }
+    report = source_report(source, allow_private=allow_links)
     if source.kind == "page":
         known = store.page(canonical_url(source.url))
         if known is None or known.state in ("queued", "fetched"):
