@@ -21,7 +21,7 @@ from functools import cache
 from kabar.tasks.dates import MONTHS, ZONES
 from kabar.tasks.outlets import OutletRule, recognise_outlet
 
-CLEAN_VERSION = "4"  # bump when the output of clean_text changes for the same input
+CLEAN_VERSION = "5"  # bump when the output of clean_text changes for the same input
 
 
 @dataclass
@@ -499,6 +499,12 @@ def _title_from(
     article_words = _topic_words(body)
     for line in candidates:
         if _words(line) <= 18 and len(_topic_words(line) & article_words) >= 2:
+            return line
+    # A later page of a long article shares few words with its headline, but the header
+    # block still reads headline, standfirst, byline: a line two lines above the author's.
+    for i, line in enumerate(header):
+        below = header[i + 1 : i + 3]
+        if line in candidates and _words(line) <= 18 and author and any(author in b for b in below):
             return line
     return ""
 

@@ -110,3 +110,20 @@ def test_antara_is_known_by_its_marks_not_by_the_word_antara(text, outlet):
 
     rule = recognise_outlet(text)
     assert (rule.name if rule else None) == outlet
+
+
+def test_a_later_page_keeps_its_headline_by_the_header_block():
+    # Page 3 of a long article: its text shares no topic word with the headline, but the
+    # header reads headline, standfirst, byline.
+    page = (
+        "Pasar Ikan Baru Sepi Pembeli\n"
+        "Pedagang mengeluh omzet turun sejak pasar dipindahkan ke pinggir kota bulan lalu\n"
+        "Penulis: Rahmat Hidayat | Editor: Sari\n"
+        "Sementara itu, Wali Kota Rembang Joko Susilo mengatakan angkutan umum menuju lokasi "
+        'akan ditambah mulai pekan depan. "Kami sudah menyiapkan enam armada," ujarnya '
+        "kepada wartawan di Rembang, Selasa (3/11/2026).\n"
+    )
+    article = clean_text(page)
+    assert article.title == "Pasar Ikan Baru Sepi Pembeli"
+    assert article.author == "Rahmat Hidayat"
+    assert article.body and article.body[0].startswith("Sementara itu")
