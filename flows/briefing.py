@@ -21,6 +21,7 @@ from kabar.flows.scheduler import run_articles
 from kabar.flows.stories import StoryRun, publish_stories
 from kabar.tasks import models, settings
 from kabar.tasks.brief import brief_markdown
+from kabar.tasks.dates import local_time
 from kabar.tasks.ingest import find_articles, read_with_retries
 from kabar.tasks.publish import (
     OutputError,
@@ -46,7 +47,7 @@ def _artifact_key(entry: dict) -> str:
 def _describe(brief: dict, longest: int = 90) -> str:
     """How the Artifacts page lists a brief: outlet and date first (its cards show the start
     of a description only), then the English headline, shortened at a word."""
-    published = (brief.get("published") or "")[:16].replace("T", " ")  # minutes, no zone
+    published = local_time(brief.get("published"))  # to the minute, with its zone
     facts = " · ".join(v for v in (brief.get("outlet"), published) if v)
     headline = " ".join((brief.get("headline") or "(untitled)").split())
     if len(headline) > longest:
@@ -57,7 +58,7 @@ def _describe(brief: dict, longest: int = 90) -> str:
 def _describe_story(story: dict) -> str:
     """How the Artifacts page lists a story: its English headline first, then its outlets
     and its date (the newest article's)."""
-    when = (story.get("updated") or "")[:16].replace("T", " ")
+    when = local_time(story.get("updated"))
     facts = " · ".join(v for v in (", ".join(story["outlets"]), when) if v)
     headline = _describe({"headline": story["headline"]})
     return f"{headline} — {facts}" if facts else headline

@@ -134,7 +134,7 @@ def source_lines(sources: list[dict]) -> list[str]:
     """One line per source: what it listed this run, or why it failed."""
     lines = [
         f"source {s['source']}: {s['state']} — {s['message']}" + (
-            f" (newest item {s['newest'][:16]})" if s.get("newest") else "")
+            f" (newest item {local_time(s['newest'])})" if s.get("newest") else "")
         for s in sources
     ]  # fmt: skip
     return [*lines, ""] if lines else []
@@ -222,24 +222,51 @@ def sources() -> None:
 )
 @click.option("--feed", "feeds", multiple=True, help="A feed or sitemap (repeatable).")
 @click.option("--url", "urls", multiple=True, help="An article page (repeatable).")
-def check(sources_file: str | None, feeds: tuple[str, ...], urls: tuple[str, ...]) -> None:
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The runs' output folder, whose cache records what they took [env KABAR_OUTPUT].",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The runs' cache folder, if not beside the output folder [env KABAR_CACHE_DIR].",
+)
+def check(
+    sources_file: str | None,
+    feeds: tuple[str, ...],
+    urls: tuple[str, ...],
+    output: Path | None,
+    cache_dir: Path | None,
+) -> None:
     """Fetch each source once and say what a run would take from it: items (less those
     earlier runs took), the newest item's date, robots.txt's verdict. Briefs nothing and
     records nothing."""
-    config = _resolve(None, sources=sources_file, feeds=feeds, urls=urls)
+    config = _resolve(
+        None, sources=sources_file, feeds=feeds, urls=urls,
+        output=str(output) if output else None, cache_dir=str(cache_dir) if cache_dir else None,
+    )  # fmt: skip
     listed = config.source_list()
     if not listed:
         raise click.UsageError("Name sources: --sources FILE, --feed URL or --url URL.")
     from kabar.tasks.fetch import check_source
-    from kabar.tasks.seen import taken_links
+    from kabar.tasks.seen import UnreadableStore, link_states
     from kabar.tasks.web import PoliteClient
 
-    cache_dir = config.cache_folder()
+    store = config.cache_folder()
 
+    def states(urls: list[str]) -> dict[str, str]:
+        try:
+            return link_states(store, urls)
+        except UnreadableStore as error:
+            click.echo(f"(earlier runs' record unreadable, counted as none: {error})", err=True)
+            return {}
+
+    click.echo(f"Earlier runs' record: {store / 'seen.sqlite'}")
     failed = 0
     with PoliteClient(config.client_settings()) as client:
         for source in listed:
-            verdict = check_source(source, client, taken=lambda urls: taken_links(cache_dir, urls))
+            verdict = check_source(source, client, states=states)
             failed += verdict["state"] == "failed"
             click.echo(f"{source.name}  {source.url}")
             for key in ("state", "message", "items", "newest", "robots"):
@@ -275,7 +302,8 @@ def show_settings(markdown: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Say what would go; delete nothing.")
 def prune(older_than: str, output: Path | None, dry_run: bool) -> None:
-    """Delete old digests and cache entries that no current brief was made from."""
+    """Delete old digests, and cache entries that no current brief was made from and no link
+    waiting to be briefed needs (a page fetched, not briefed yet, stays)."""
     from kabar.tasks.prune import parse_age
     from kabar.tasks.prune import prune as prune_files
 
@@ -287,7 +315,8 @@ def prune(older_than: str, output: Path | None, dry_run: bool) -> None:
     report = prune_files(Path(config.output), config.cache_folder(), age, dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
-        f"{verb} {len(report.digests)} digests and {len(report.cache_entries)} cache entries"
+        f"{verb} {counted(len(report.digests), 'digest')} and "
+        f"{counted(len(report.cache_entries), 'cache entry')}"
     )
 
 

@@ -22,6 +22,7 @@ from kabar.flows.runners import StepRunner
 from kabar.tasks import cache
 from kabar.tasks.brief import brief_markdown
 from kabar.tasks.fetch import source_report
+from kabar.tasks.pages import own_site_name
 from kabar.tasks.publish import write_atomic, write_json
 from kabar.tasks.seen import Page, SeenStore
 from kabar.tasks.sources import Source, article_id_for, canonical_url, host_name
@@ -160,11 +161,12 @@ class WebArticleJob(ArticleJob):
         article["title"] = item.get("title") or article["title"] or page["title"]
         article["published"] = item.get("published") or page["published"] or article["published"]
         article["author"] = article["author"] or page["author"] or None
-        # Then the name the sources file gives the source; its host is the last resort.
+        # Then the name the sources file gives the source; the article's host is the last
+        # resort. (Pages stored before 2026-12 may hold trafilatura's stand-in: judged again.)
+        site_name = own_site_name(page["site_name"], page["url"], page["canonical_url"])
         article["outlet"] = (
-            article["outlet"] or page["site_name"] or self.source_name
-            or host_name(self.page.source)
-        )  # fmt: skip
+            article["outlet"] or site_name or self.source_name or host_name(self.page.url)
+        )
         return super()._after_clean(article)
 
     def brief_extras(self) -> dict:

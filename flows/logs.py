@@ -17,7 +17,9 @@ _TASK_RUNS = "prefect.task_runs"
 class _ReturnedFailures(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         no_exception = not record.exc_info or record.exc_info[0] is None
-        return not (no_exception and record.getMessage().startswith("Task run failed with state"))
+        message = record.getMessage()
+        final = record.levelno >= logging.ERROR and " - Retry " not in message  # retries stay
+        return not (no_exception and final and message.startswith("Task run failed with state"))
 
 
 _FILTER = _ReturnedFailures()

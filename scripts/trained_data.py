@@ -244,9 +244,10 @@ def _word(rng: random.Random, syllables: int) -> str:
     return word if len(word) >= 3 else _word(rng, syllables + 1)
 
 
-# Common Indonesian names (no public figure: the sentences made with them are invented) and
-# real regencies and cities, in the word list like any other word: a fifth of the people and
-# places come from here, the rest are made up, so that what is learned is to copy names.
+# Common Indonesian first and family names put together (not chosen for anyone who bears them:
+# the sentences made with them are invented) and real regencies and cities, in the word list
+# like any other word: a fifth of the people and places come from here, the rest are made up,
+# so that what is learned is to copy names.
 PEOPLE = """Budi Santoso, Hendra Gunawan, Rudi Hartanto, Agus Salimin, Siti Rahayu, Dewi Lestari,
 Joko Susilo, Bambang Sutrisno, Slamet Riyanto, Wahyu Hidayat, Yusuf Maulana, Andi Saputra,
 Rizal Fahmi, Sri Wahyuni, Retno Wulandari, Ahmad Fauzi, Eko Prasetyo, Fajar Nugroho, Indra

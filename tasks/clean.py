@@ -501,11 +501,14 @@ def _title_from(
         if _words(line) <= 18 and len(_topic_words(line) & article_words) >= 2:
             return line
     # A later page of a long article shares few words with its headline, but the header
-    # block still reads headline, standfirst, byline: a line two lines above the author's.
-    for i, line in enumerate(header):
-        below = header[i + 1 : i + 3]
-        if line in candidates and _words(line) <= 18 and author and any(author in b for b in below):
-            return line
+    # block still reads headline, standfirst, byline: a line with the author's byline one or
+    # two lines below it.
+    if author:
+        byline = re.compile(rf"(?<!\w){re.escape(author)}(?!\w)")
+        for i, line in enumerate(header):
+            below = header[i + 1 : i + 3]
+            if line in candidates and _words(line) <= 18 and any(map(byline.search, below)):
+                return line
     return ""
 
 

@@ -28,7 +28,9 @@ _ZONE_NAMES = {hours * 3600: name for name, hours in ZONES.items()}
 
 def local_time(published: str | None) -> str:
     """A stored ISO time as a reader reads it, to the minute with its zone: '2020-08-17 09:53
-    WIB' in Indonesia's zones, '+05:30' style elsewhere, 'UTC'; '' when there is none."""
+    WIB' in Indonesia's zones, '+05:30' style elsewhere, 'UTC'; '' when there is none. Kabar
+    reads Indonesian news, so UTC+7, +8 and +9 are named WIB, WITA and WIT (a Bangkok or
+    Tokyo time would be too)."""
     from datetime import datetime
 
     if not published:

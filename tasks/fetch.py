@@ -170,20 +170,25 @@ def check_source(
     source: Source,
     client: PoliteClient,
     now: datetime | None = None,
-    taken: Callable[[list[str]], set[str]] | None = None,
+    states: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> dict:
-    """What a run would take from `source`, asked once and recorded nowhere (no validators
-    sent or kept, so the next real run still sees everything). `taken` says which canonical
-    URLs earlier runs took (the seen-store's, read-only): those a run would not take again."""
+    """What the next run would take from `source`, asked once and recorded nowhere (no
+    validators sent or kept). `states` gives what earlier runs made of links (the seen-store's,
+    read-only), so that the count follows the run's rule: new links up to max_per_run, plus
+    links an earlier run queued or fetched and did not brief; links briefed, duplicated or
+    failed are not taken again."""
     now = now or datetime.now(UTC)
-    taken = taken or (lambda urls: set())
+    states = states or (lambda urls: {})
     verdict = {"state": "ok", "message": "", "items": 0, "newest": None, "robots": ""}
     try:
         verdict["robots"] = _robots_verdict(client, source.url)
         if source.kind == "page":
+            state = states([canonical_url(source.url)]).get(canonical_url(source.url))
+            if state in _DONE:
+                verdict["items"] = f"taken before ({state}): a run would not take it again"
+            else:
+                verdict["items"] = 1
             fetched = fetch_page(source.url, True, client)
-            before = taken([canonical_url(source.url)])
-            verdict["items"] = "taken before: a run would not take it again" if before else 1
             verdict["message"] = f"an article: {fetched['title']!r}"
             return verdict
         listing, _ = _listing(source, client, now)
@@ -191,19 +196,26 @@ def check_source(
         verdict["state"], verdict["message"] = "failed", getattr(error, "reason", str(error))
         return verdict
     listed = select_items(listing, source.since, len(listing.items), now)
-    before = taken([canonical_url(i.url) for i in listed])
-    items = [i for i in listed if canonical_url(i.url) not in before][: source.max_per_run]
-    dated = [i.published for i in listing.items if i.published]
-    verdict["items"] = f"{len(listing.items)} listed, {len(items)} a run would take" + (
-        f" ({len(before)} taken by earlier runs)" if before else ""
+    known = states([canonical_url(i.url) for i in listed])
+    new = [i for i in listed if canonical_url(i.url) not in known][: source.max_per_run]
+    left = [i for i in listed if known.get(canonical_url(i.url)) in ("queued", "fetched")]
+    done = sum(1 for i in listed if known.get(canonical_url(i.url)) in _DONE)
+    notes = [f"{len(left)} left by earlier runs"] if left else []
+    notes += [f"{done} taken by earlier runs"] if done else []
+    verdict["items"] = f"{len(listing.items)} listed, {len(new) + len(left)} a run would take" + (
+        f" ({', '.join(notes)})" if notes else ""
     )
+    dated = [i.published for i in listing.items if i.published]
     verdict["newest"] = max(dated).isoformat() if dated else "no dates"
     verdict["message"] = f"a {listing.kind}" + "".join(f"; {p}" for p in listing.problems)
-    if items:
-        first = items[0].url
+    if new or left:
+        first = (new or left)[0].url
         allowed = client.robots_allows(first, allow_private=True)
         verdict["robots"] += f"; its newest article: {'allowed' if allowed else 'disallowed'}"
     return verdict
+
+
+_DONE = ("briefed", "duplicate", "failed")  # what a run does not take again
 
 
 def _robots_verdict(client: PoliteClient, url: str) -> str:

@@ -266,15 +266,17 @@ def extract_page(page: str, url: str) -> Page:
         published=_published(root, document.date),
         author=" ".join((document.author or "").split()),
         canonical_url=_canonical(root, url),
-        site_name=_own_site_name(document.sitename, url),
+        site_name=own_site_name(document.sitename, url, getattr(document, "url", None)),
     )
 
 
-def _own_site_name(name: str | None, url: str | None) -> str:
-    """The name the page gives its site; '' for trafilatura's stand-in when it gives none
-    (the address's host), so that a name from the sources file can come first."""
+def own_site_name(name: str | None, *urls: str | None) -> str:
+    """The name the page gives its site; '' for trafilatura's stand-in when it gives none:
+    the host of the page's address (or of its canonical one), lower case, 'www.' dropped,
+    port kept ('kompas.com', '127.0.0.1:8000'). A real name written so ('Kompas.com') stays."""
     name = " ".join((name or "").split())
-    parts = urlsplit(url or "")
-    hosts = {"", (parts.hostname or "").lower(), parts.netloc.lower().rpartition("@")[2]}
-    bare = {h.removeprefix("www.") for h in hosts}
-    return "" if name.lower().removeprefix("www.") in bare else name
+    stand_ins = {""}
+    for url in urls:
+        netloc = urlsplit(url or "").netloc.rpartition("@")[2].lower()
+        stand_ins |= {netloc, netloc.removeprefix("www.")}
+    return "" if name in stand_ins else name

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kabar.tasks import cache
+from kabar.tasks.seen import UnreadableStore, pending_fetch_keys
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -33,8 +34,6 @@ def keys_in_use(output: Path, cache_dir: Path | None = None) -> set[str]:
         except (OSError, ValueError, KeyError):
             continue  # an unreadable record protects nothing, and blocks nothing
     if cache_dir is not None:
-        from kabar.tasks.seen import pending_fetch_keys
-
         keys.update(pending_fetch_keys(cache_dir))
     return keys
 
@@ -55,9 +54,16 @@ def prune(output: Path, cache_dir: Path, older_than: float, dry_run: bool = Fals
     old_digests = [
         p for p in sorted((output / "digests").glob("*.md")) if p.stat().st_mtime < cutoff
     ]
-    in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output, cache_dir)}
+    try:
+        in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output, cache_dir)}
+        kept = set()
+    except UnreadableStore:  # which pages wait to be briefed is unknown: keep every page
+        in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output)}
+        kept = {p for p in cache.entries(cache_dir) if p.name.startswith("fetch-")}
     old_entries = [
-        p for p in cache.entries(cache_dir) if p not in in_use and p.stat().st_mtime < cutoff
+        p
+        for p in cache.entries(cache_dir)
+        if p not in in_use and p not in kept and p.stat().st_mtime < cutoff
     ]
     if not dry_run:
         for path in [*old_digests, *old_entries]:

@@ -248,10 +248,14 @@ class SeenStore:
         return [row[0] for row in rows]
 
 
+class UnreadableStore(RuntimeError):
+    """The seen-store is there but cannot be read (locked past the timeout, damaged)."""
+
+
 def _read_only(folder: Path, query: str, parameters: tuple = ()) -> list[tuple]:
     """Rows of a query on the store in `folder`, opened read-only: for commands that only
-    look (`kabar prune`, `kabar sources check`). No store, or a file that is no store of
-    Kabar's: no rows."""
+    look (`kabar prune`, `kabar sources check`). No store: no rows. A store that cannot be
+    read raises UnreadableStore: 'nothing recorded' is not what it says."""
     path = folder / "seen.sqlite"
     if not path.is_file():
         return []
@@ -261,12 +265,12 @@ def _read_only(folder: Path, query: str, parameters: tuple = ()) -> list[tuple]:
             return db.execute(query, parameters).fetchall()
         finally:
             db.close()
-    except sqlite3.DatabaseError:
-        return []
+    except sqlite3.DatabaseError as error:
+        raise UnreadableStore(f"{path}: {error}") from None
 
 
 def pending_fetch_keys(folder: Path) -> set[str]:
-    """The cache keys of pages fetched but not briefed yet."""
+    """The cache keys of pages fetched but not briefed yet (UnreadableStore when unsure)."""
     rows = _read_only(
         folder,
         "SELECT fetch_key FROM pages WHERE state IN ('queued', 'fetched') "
@@ -275,19 +279,16 @@ def pending_fetch_keys(folder: Path) -> set[str]:
     return {key for (key,) in rows}
 
 
-def taken_links(folder: Path, urls: list[str]) -> set[str]:
-    """Which of these canonical URLs a run has taken before (any state but queued)."""
-    taken: set[str] = set()
+def link_states(folder: Path, urls: list[str]) -> dict[str, str]:
+    """The state of each of these canonical URLs the store knows (queued, fetched, briefed,
+    duplicate, failed); UnreadableStore when the store cannot be read."""
+    states: dict[str, str] = {}
     for start in range(0, len(urls), 500):  # SQLite's limit on parameters
         chunk = urls[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        rows = _read_only(
-            folder,
-            f"SELECT url FROM pages WHERE url IN ({marks}) AND state != 'queued'",
-            tuple(chunk),
-        )
-        taken.update(url for (url,) in rows)
-    return taken
+        query = f"SELECT url, state FROM pages WHERE url IN ({marks})"
+        states.update(dict(_read_only(folder, query, tuple(chunk))))
+    return states
 
 
 _PAGE_COLUMNS = (

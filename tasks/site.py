@@ -53,7 +53,24 @@ def host(url: str) -> str:
     return name.removeprefix("www.")
 
 
-_env.filters.update(web_link=web_link, file_link=file_link, when=when, host=host)
+def link_labels(urls: list[str]) -> list[str]:
+    """How each of an article's addresses is told apart: 'original' for one, else its site
+    ('original at kompas.com'), and its path too when two share a site."""
+    if len(urls) < 2:
+        return ["original"] * len(urls)
+    sites = [host(u) for u in urls]
+    return [
+        f"original at {site}" + (urlsplit(u).path if sites.count(site) > 1 else "")
+        for u, site in zip(urls, sites, strict=True)
+    ]
+
+
+_env.filters.update(
+    web_link=web_link,
+    file_link=file_link,
+    when=when,
+    zip_labels=lambda links: list(zip(links, link_labels(list(links)), strict=True)),
+)
 _env.globals.update(counted=counted)
 
 

@@ -372,9 +372,9 @@ def test_two_runs_at_once_never_fetch_or_brief_an_article_twice(
 
 
 def test_sources_check_reports_without_briefing_or_recording(tmp_path):
-    def check(feed: str) -> subprocess.CompletedProcess:
+    def check(feed: str, *options) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [KABAR, "sources", "check", "--feed", feed],
+            [KABAR, "sources", "check", "--feed", feed, *options],
             capture_output=True, text=True, cwd=tmp_path, timeout=60,
             env={**os.environ, "KABAR_HOST_DELAY": "0"},
         )  # fmt: skip
@@ -385,18 +385,26 @@ def test_sources_check_reports_without_briefing_or_recording(tmp_path):
         outlet.add("cek", seed=5)
         result = check(outlet.feed)
         assert not list(tmp_path.rglob("seen.sqlite")) and not (tmp_path / "outputs").exists()
-        # After a run took that article, a check counts only what the next run would take.
-        store = SeenStore(tmp_path / ".kabar-cache")
-        taken = canonical_url(site.url("/berita/cek"))
-        store.queue(taken, taken, outlet.feed, "cek", {})
-        store.finish(taken, "briefed")
+        # Runs elsewhere took one article and left one queued: a check of their output folder
+        # counts what the next run would take, by the run's own rule.
+        store = SeenStore(tmp_path / "runs" / ".kabar-cache")
+        done, left = (canonical_url(site.url(f"/berita/{slug}")) for slug in ("cek", "cek-tiga"))
+        for link in (done, left):
+            store.queue(link, link, outlet.feed, link.rsplit("/", 1)[1], {})
+        store.finish(done, "briefed")
         outlet.add("cek-lagi", seed=6)
-        again = check(outlet.feed)
+        outlet.add("cek-tiga", seed=7)
+        again = check(outlet.feed, "--output", tmp_path / "runs" / "out")
     assert result.returncode == 0, result.stderr
     assert "1 listed, 1 a run would take\n" in result.stdout
     assert "its newest article: disallowed" in result.stdout
     assert page_requests(site) == []
-    assert "2 listed, 1 a run would take (1 taken by earlier runs)" in again.stdout
+    assert again.returncode == 0, again.stderr
+    assert str(tmp_path / "runs" / ".kabar-cache" / "seen.sqlite") in again.stdout
+    assert (
+        "3 listed, 2 a run would take (1 left by earlier runs, 1 taken by earlier runs)"
+        in again.stdout
+    )
 
 
 @pytest.mark.parametrize(

@@ -235,5 +235,9 @@ def test_a_site_name_that_is_only_the_address_s_host_is_no_name():
         f"<body><article>{body}</article></body></html>"
     )
     assert extract_page(page, "http://127.0.0.1:8000/berita/x").site_name == ""
+    assert extract_page(page, "https://www.warta.id/berita/x").site_name == ""  # 'warta.id'
     named = page.replace("<head>", '<head><meta property="og:site_name" content="Warta Demak">')
     assert extract_page(named, "https://www.warta.id/berita/x").site_name == "Warta Demak"
+    # a real name that spells the domain is a name: trafilatura's stand-in is lower case
+    domain = page.replace("<head>", '<head><meta property="og:site_name" content="Warta.id">')
+    assert extract_page(domain, "https://www.warta.id/berita/x").site_name == "Warta.id"

@@ -38,9 +38,10 @@ def test_prune_keeps_what_current_briefs_use_recent_files_and_the_stores(tmp_pat
     assert [p.name for p in dry.cache_entries] == [unused] and (cache / unused).exists()
     report = prune(output, cache, parse_age("30d"))
     assert [p.name for p in report.digests] == ["old.md"]
-    # nothing else went: (reading the seen-store may add its -shm file beside it)
-    assert {recent, used, *stores} <= {p.name for p in cache.iterdir()}
-    assert not (cache / unused).exists()
+    # nothing else went (reading the seen-store may leave its -wal and -shm files beside it)
+    left = {p.name for p in cache.iterdir()}
+    assert {recent, used, *stores} <= left and not (cache / unused).exists()
+    assert left - {recent, used, *stores} <= {"seen.sqlite-wal", "seen.sqlite-shm"}
     assert (output / "digest.md").exists() and (output / "digests" / "new.md").exists()
 
 
@@ -63,3 +64,20 @@ def test_prune_keeps_the_stored_page_of_a_link_fetched_but_not_briefed(tmp_path)
     assert prune(output, cache, parse_age("30d")).cache_entries == []
     store.finish(url, "briefed")  # briefed, and its output folder since deleted: no longer needed
     assert [p.name for p in prune(output, cache, parse_age("30d")).cache_entries] == [key]
+
+
+def test_a_seen_store_that_cannot_be_read_keeps_every_stored_page(tmp_path):
+    from kabar.tasks.cache import step_key
+
+    output, cache = tmp_path / "out", tmp_path / ".kabar-cache"
+    output.mkdir()
+    cache.mkdir()
+    (cache / "seen.sqlite").write_text("not a database")
+    page, clean = step_key("fetch", "1", "https://a.example/x"), step_key("clean", "1", "x")
+    old = time.time() - 40 * 86400
+    for key in (page, clean):
+        (cache / key).write_text("{}")
+        os.utime(cache / key, (old, old))
+    # which pages wait to be briefed is unknown: pages stay, the rest goes as usual
+    assert [p.name for p in prune(output, cache, parse_age("30d")).cache_entries] == [clean]
+    assert (cache / page).exists()

@@ -168,3 +168,7 @@ def test_an_exact_copy_s_two_addresses_are_told_apart_by_their_sites():
     assert ">original at regional.example.id</a>" in page
     single = render_index([story(("a", brief("One", 9, None, links=links[:1])))], NOW)
     assert ">original</a>" in single
+    one_site = [links[0], "https://www.kompas.com/amp/read/1"]
+    both = render_index([story(("a", brief("Amp", 9, None, links=one_site)))], NOW)
+    assert ">original at kompas.com/read/1</a>" in both
+    assert ">original at kompas.com/amp/read/1</a>" in both

@@ -83,7 +83,8 @@ def dev() -> list[StoryArticle]:
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
     """The sets the knobs were set on: dev, frozen and the first three blind sets (the fourth
-    and fifth, scored once each, joined bench's tune set later and are reported, not locked)."""
+    and fifth were scored once each, after the knobs were set; bench's tune set holds them
+    too, and docs/stories.md reports them; they are not locked here)."""
     articles, gold = [], {}
     for name in ("dev", "frozen", "blind", "blind2", "blind3"):
         more, more_gold = bench.load_half(name)
