@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kabar.tasks.dates import local_time
 from kabar.tasks.sentences import split_sentences
 
 OPUS_MT_CREDIT = (
@@ -88,7 +89,7 @@ def brief_markdown(brief: dict) -> str:
         + (f"{flags}\n" if flags else "")
         + f"{brief['summary']}\n\n"
         + _line("Original title", brief["title_id"])
-        + _line("Published", brief["published"])
+        + _line("Published", local_time(brief["published"]))
         + _line("Outlet", brief["outlet"])
         + _line("Author", brief["author"])
         + _line("Agency", brief["agency"])

@@ -75,7 +75,11 @@ def test_seeds_are_briefed_then_a_rerun_is_all_cache_hits(
         assert len(translation["paragraphs"]) == len(article["body"])
         brief = json.loads((folder / "brief.json").read_text())
         assert brief["title_id"] == article["title"] and brief["summary"]
-        assert (folder / "brief.md").read_text().startswith("# ")
+        markdown = (folder / "brief.md").read_text()
+        assert markdown.startswith("# ")
+        # every seed is dated, in Jakarta's time, and says so: '2020-08-17 09:53 WIB'
+        assert f"- **Published:** {article['published'][:10]} " in markdown, markdown
+        assert " WIB\n- **Outlet:**" in markdown
     digest = (out / "digest.md").read_text()
     assert digest.count("🆕") == 5 and len(list((out / "digests").glob("*.md"))) == 1
 
