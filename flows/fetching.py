@@ -89,10 +89,12 @@ def web_jobs(
             logger.info("%s: another run is working on it", page.article_id)
             continue
         source, report, future = by_source[page.source]
-        job = WebArticleJob(page, run, logger, store, future, report["allow_private"], siblings)
         # A name the sources file gives (not the default, the host) names the outlet when
         # the page does not.
-        job.source_name = source.name if source.name != host_name(source.url) else None
+        named = source.name if source.name != host_name(source.url) else None
+        job = WebArticleJob(
+            page, run, logger, store, future, report["allow_private"], siblings, named
+        )
         siblings[job.article_id] = job
         jobs.setdefault(host_name(page.link), []).append(job)
     # Hosts taken in turn, so that one big source does not hold the others back.
@@ -111,6 +113,7 @@ class WebArticleJob(ArticleJob):
         upstream,
         allow_private: bool,
         siblings: dict[str, WebArticleJob],
+        source_name: str | None = None,
     ) -> None:
         super().__init__(WebSource(page.article_id, page.url), run, logger)
         self.page, self.store, self.upstream = page, store, upstream
@@ -120,7 +123,7 @@ class WebArticleJob(ArticleJob):
         self.entry["steps"] = {"fetch": "-", **self.entry["steps"]}
         self.entry["url"] = page.url  # canonical: tracking parameters stripped
         self.fetch_error: BaseException | None = None
-        self.source_name: str | None = None
+        self.source_name = source_name
 
     def first_step(self) -> tuple[str, dict]:
         # The canonical address: tracking parameters (utm_*, fbclid) are not sent on.

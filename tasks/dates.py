@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 # Month names and abbreviations as Indonesian outlets print them (old spellings such as
 # 'Pebruari' and 'Nopember' included), with the English ones some feeds carry. Not 'Agus':
 # it is a common first name, and '12 Agus' is more often a person than a month.
@@ -31,8 +33,6 @@ def local_time(published: str | None) -> str:
     WIB' in Indonesia's zones, '+05:30' style elsewhere, 'UTC'; '' when there is none. Kabar
     reads Indonesian news, so UTC+7, +8 and +9 are named WIB, WITA and WIT (a Bangkok or
     Tokyo time would be too)."""
-    from datetime import datetime
-
     if not published:
         return ""
     try:

@@ -23,6 +23,7 @@ from lxml import etree
 
 from kabar.tasks.dates import MONTHS, ZONES
 from kabar.tasks.sources import canonical_url
+from kabar.tasks.words import counted
 
 
 @dataclass(frozen=True)
@@ -170,13 +171,10 @@ class _Tally:
     def problems(self, what: str) -> list[str]:
         found = []
         if self.no_link:
-            found.append(
-                f"{self.no_link} {what}{'s' if self.no_link > 1 else ''} with no link: skipped"
-            )
+            found.append(f"{counted(self.no_link, what)} with no link: skipped")
         if self.not_web:
             found.append(
-                f"{self.not_web} {what}{'s' if self.not_web > 1 else ''} with a link that is not"
-                " an http(s) address: skipped"
+                f"{counted(self.not_web, what)} with a link that is not an http(s) address: skipped"
             )
         return found
 

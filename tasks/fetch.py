@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from kabar.tasks.feeds import FeedItem, NotAFeed, parse_listing, select_items
 from kabar.tasks.pages import decode_page, extract_page
-from kabar.tasks.seen import SeenStore
+from kabar.tasks.seen import DONE, UNFINISHED, SeenStore
 from kabar.tasks.sources import Source, canonical_url
 from kabar.tasks.web import FetchError, PoliteClient
 
@@ -64,7 +64,7 @@ def poll_source(
     report = source_report(source, allow_private=allow_links)
     if source.kind == "page":
         known = store.page(canonical_url(source.url))
-        if known is None or known.state in ("queued", "fetched"):
+        if known is None or known.state in UNFINISHED:
             report["items"] = [item_record(FeedItem(source.url, "", None))]
             report["message"] = "one article page"
         else:  # a page is taken once: say what came of it, not 'ok' and nothing
@@ -184,7 +184,7 @@ def check_source(
         verdict["robots"] = _robots_verdict(client, source.url)
         if source.kind == "page":
             state = states([canonical_url(source.url)]).get(canonical_url(source.url))
-            if state in _DONE:
+            if state in DONE:
                 verdict["items"] = f"taken before ({state}): a run would not take it again"
             else:
                 verdict["items"] = 1
@@ -196,10 +196,12 @@ def check_source(
         verdict["state"], verdict["message"] = "failed", getattr(error, "reason", str(error))
         return verdict
     listed = select_items(listing, source.since, len(listing.items), now)
-    known = states([canonical_url(i.url) for i in listed])
-    new = [i for i in listed if canonical_url(i.url) not in known][: source.max_per_run]
-    left = [i for i in listed if known.get(canonical_url(i.url)) in ("queued", "fetched")]
-    done = sum(1 for i in listed if known.get(canonical_url(i.url)) in _DONE)
+    urls = [canonical_url(i.url) for i in listed]
+    known = states(urls)
+    new = [i for i, url in zip(listed, urls, strict=True) if url not in known]
+    new = new[: source.max_per_run]
+    left = [i for i, url in zip(listed, urls, strict=True) if known.get(url) in UNFINISHED]
+    done = sum(1 for url in urls if known.get(url) in DONE)
     notes = [f"{len(left)} left by earlier runs"] if left else []
     notes += [f"{done} taken by earlier runs"] if done else []
     verdict["items"] = f"{len(listing.items)} listed, {len(new) + len(left)} a run would take" + (
@@ -213,9 +215,6 @@ def check_source(
         allowed = client.robots_allows(first, allow_private=True)
         verdict["robots"] += f"; its newest article: {'allowed' if allowed else 'disallowed'}"
     return verdict
-
-
-_DONE = ("briefed", "duplicate", "failed")  # what a run does not take again
 
 
 def _robots_verdict(client: PoliteClient, url: str) -> str:

@@ -23,18 +23,14 @@ def parse_age(text: str) -> float:
     return float(match[1]) * _SECONDS[match[2]]
 
 
-def keys_in_use(output: Path, cache_dir: Path | None = None) -> set[str]:
-    """Cache entries the current briefs were made from (their steps.json files), and the
-    stored pages of links fetched but not briefed yet (the seen-store's): the next run
-    briefs those from the cache, without asking the site again."""
+def keys_in_use(output: Path) -> set[str]:
+    """Cache entries the current briefs were made from (their steps.json files)."""
     keys: set[str] = set()
     for record in output.glob("*/steps.json"):
         try:
             keys.update(json.loads(record.read_text(encoding="utf-8"))["cache_keys"])
         except (OSError, ValueError, KeyError):
             continue  # an unreadable record protects nothing, and blocks nothing
-    if cache_dir is not None:
-        keys.update(pending_fetch_keys(cache_dir))
     return keys
 
 
@@ -54,16 +50,19 @@ def prune(output: Path, cache_dir: Path, older_than: float, dry_run: bool = Fals
     old_digests = [
         p for p in sorted((output / "digests").glob("*.md")) if p.stat().st_mtime < cutoff
     ]
+    # The stored pages of links fetched but not briefed yet: the next run briefs them from
+    # the cache, without asking the site again.
     try:
-        in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output, cache_dir)}
-        kept = set()
+        keys, every_page = keys_in_use(output) | pending_fetch_keys(cache_dir), False
     except UnreadableStore:  # which pages wait to be briefed is unknown: keep every page
-        in_use = {cache.entry(cache_dir, key) for key in keys_in_use(output)}
-        kept = {p for p in cache.entries(cache_dir) if p.name.startswith("fetch-")}
+        keys, every_page = keys_in_use(output), True
+    in_use = {cache.entry(cache_dir, key) for key in keys}
     old_entries = [
         p
         for p in cache.entries(cache_dir)
-        if p not in in_use and p not in kept and p.stat().st_mtime < cutoff
+        if p not in in_use
+        and not (every_page and p.name.startswith("fetch-"))
+        and p.stat().st_mtime < cutoff
     ]
     if not dry_run:
         for path in [*old_digests, *old_entries]:

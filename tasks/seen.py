@@ -57,6 +57,12 @@ CREATE INDEX IF NOT EXISTS pages_by_hash ON pages (content_hash);
 """
 
 
+# A link's states: waiting for a run (a new link, or one a dead run left), and done with.
+UNFINISHED = ("queued", "fetched")
+DONE = ("briefed", "duplicate", "failed")
+_WAITING = f"state IN {UNFINISHED!r}"  # the first, as SQL
+
+
 @dataclass(frozen=True)
 class Page:
     """One article link as the store knows it."""
@@ -163,8 +169,7 @@ class SeenStore:
         """Links queued or fetched but not briefed yet (a new link, or a run that died)."""
         with self._reading() as db:
             rows = db.execute(
-                f"SELECT {_PAGE_COLUMNS} FROM pages WHERE state IN ('queued', 'fetched') "
-                "ORDER BY rowid"
+                f"SELECT {_PAGE_COLUMNS} FROM pages WHERE {_WAITING} ORDER BY rowid"
             ).fetchall()
         return [_page(row) for row in rows]
 
@@ -191,7 +196,7 @@ class SeenStore:
             row = db.execute(
                 "SELECT state, claimed_by, claimed_at FROM pages WHERE url = ?", (url,)
             ).fetchone()
-            if row is None or row[0] not in ("queued", "fetched"):
+            if row is None or row[0] not in UNFINISHED:
                 return False
             if row[1] not in (None, self.owner) and _alive(row[1], row[2]):
                 return False
@@ -252,17 +257,21 @@ class UnreadableStore(RuntimeError):
     """The seen-store is there but cannot be read (locked past the timeout, damaged)."""
 
 
-def _read_only(folder: Path, query: str, parameters: tuple = ()) -> list[tuple]:
+def _read_only(folder: Path, query: str, asked: list[str] | None = None) -> list[tuple]:
     """Rows of a query on the store in `folder`, opened read-only: for commands that only
-    look (`kabar prune`, `kabar sources check`). No store: no rows. A store that cannot be
-    read raises UnreadableStore: 'nothing recorded' is not what it says."""
+    look (`kabar prune`, `kabar sources check`). `asked` fills the temporary table `asked`
+    (url), as `SeenStore.known` does. No store: no rows. A store that cannot be read raises
+    UnreadableStore: 'nothing recorded' is not what it says."""
     path = folder / "seen.sqlite"
     if not path.is_file():
         return []
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            return db.execute(query, parameters).fetchall()
+            if asked is not None:
+                db.execute("CREATE TEMP TABLE asked (url TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO asked VALUES (?)", [(u,) for u in asked])
+            return db.execute(query).fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as error:
@@ -271,24 +280,15 @@ def _read_only(folder: Path, query: str, parameters: tuple = ()) -> list[tuple]:
 
 def pending_fetch_keys(folder: Path) -> set[str]:
     """The cache keys of pages fetched but not briefed yet (UnreadableStore when unsure)."""
-    rows = _read_only(
-        folder,
-        "SELECT fetch_key FROM pages WHERE state IN ('queued', 'fetched') "
-        "AND fetch_key IS NOT NULL",
-    )
-    return {key for (key,) in rows}
+    query = f"SELECT fetch_key FROM pages WHERE {_WAITING} AND fetch_key IS NOT NULL"
+    return {key for (key,) in _read_only(folder, query)}
 
 
 def link_states(folder: Path, urls: list[str]) -> dict[str, str]:
     """The state of each of these canonical URLs the store knows (queued, fetched, briefed,
     duplicate, failed); UnreadableStore when the store cannot be read."""
-    states: dict[str, str] = {}
-    for start in range(0, len(urls), 500):  # SQLite's limit on parameters
-        chunk = urls[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT url, state FROM pages WHERE url IN ({marks})"
-        states.update(dict(_read_only(folder, query, tuple(chunk))))
-    return states
+    query = "SELECT url, state FROM pages JOIN asked USING (url)"
+    return dict(_read_only(folder, query, asked=urls))
 
 
 _PAGE_COLUMNS = (

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from kabar.tasks.dates import local_time
+from kabar.tasks.sources import host_name
 from kabar.tasks.stories import timestamp
 from kabar.tasks.words import counted
 
@@ -47,18 +48,12 @@ def when(published: str | None) -> str:
     return local_time(published)
 
 
-def host(url: str) -> str:
-    """The site of a web address, as a link's label: 'kompas.com'."""
-    name = urlsplit(url).hostname or url
-    return name.removeprefix("www.")
-
-
 def link_labels(urls: list[str]) -> list[str]:
     """How each of an article's addresses is told apart: 'original' for one, else its site
     ('original at kompas.com'), and its path too when two share a site."""
     if len(urls) < 2:
         return ["original"] * len(urls)
-    sites = [host(u) for u in urls]
+    sites = [(host_name(u) or u).removeprefix("www.") for u in urls]
     return [
         f"original at {site}" + (urlsplit(u).path if sites.count(site) > 1 else "")
         for u, site in zip(urls, sites, strict=True)

@@ -94,7 +94,7 @@ def story_markdown(
     output folder; `new` marks this run's new briefs; `origins`: how the digest names an
     article's files or links), or a Prefect artifact (`linked` False: the UI cannot open
     the output folder's files, so their paths are named instead)."""
-    span = " – ".join(dict.fromkeys(_minutes(d) for d in (brief["date"], brief["updated"]) if d))
+    span = " – ".join(dict.fromkeys(local_time(d) for d in (brief["date"], brief["updated"]) if d))
     facts = " · ".join(v for v in (", ".join(brief["outlets"]), span) if v)
     lines = [f"{'#' * level} {_line(brief['headline'])}\n"]
     if facts:
@@ -114,13 +114,9 @@ def _line(text: str) -> str:
     return re.sub(r"([\\<>\[\]])", r"\\\1", " ".join(str(text).split()))
 
 
-def _minutes(published: str) -> str:
-    return local_time(published)  # to the minute, with its zone: '2020-08-17 09:53 WIB'
-
-
 def source_line(source: dict, origin: str | None = None, linked: bool = True) -> str:
     """One source as a Markdown list item: outlet, time, its brief, where it came from."""
-    facts = " · ".join(v for v in (source["outlet"], _minutes(source["published"] or "")) if v)
+    facts = " · ".join(v for v in (source["outlet"], local_time(source["published"])) if v)
     facts = facts or "no outlet or date"
     if not source["briefed"]:
         return f"_{_line(facts)}_ — `{source['article_id']}`: {source['problem']}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-_PLURALS = {"story": "stories", "cache entry": "cache entries"}
+_PLURALS = {"story": "stories", "entry": "entries", "cache entry": "cache entries"}
 
 
 def counted(count: int, noun: str) -> str:
