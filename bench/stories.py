@@ -206,7 +206,8 @@ def _bottleneck(members: list[int], p: dict[str, np.ndarray], score: np.ndarray)
 # --- tuning on dev --------------------------------------------------------------------------
 
 
-PARTS = ("text", "names", "copies", "conflicts", "days", "agree")  # combine()'s, in order
+# combine()'s, in order
+PARTS = ("text", "names", "coverage", "copies", "conflicts", "days", "agree")
 _FEATURES: dict[tuple, stories.Features] = {}  # features once per article and process
 
 
@@ -230,6 +231,15 @@ def pair_parts(articles: list[StoryArticle]) -> dict[str, np.ndarray]:
     names_matrix = stories._matrix([f.names for f in feats])
     text = np.asarray(text_matrix[i].multiply(text_matrix[j]).sum(axis=1)).ravel()
     names = np.asarray(names_matrix[i].multiply(names_matrix[j]).sum(axis=1)).ravel()
+    headlines = stories._matrix([f.headline for f in feats])
+    words = stories._matrix([f.words for f in feats])
+    none = stories._no_headline(feats)
+    coverage = stories._coverage(
+        np.asarray(headlines[i].multiply(words[j]).sum(axis=1)).ravel(),
+        np.asarray(words[i].multiply(headlines[j]).sum(axis=1)).ravel(),
+        none[i],
+        none[j],
+    )
     signatures = np.stack([f.signature for f in feats])
     copies = (signatures[i] == signatures[j]).mean(axis=1)
     times = np.array([timestamp(a.published) or np.nan for a in articles])
@@ -257,7 +267,8 @@ def pair_parts(articles: list[StoryArticle]) -> dict[str, np.ndarray]:
             rows[key][k] = value
     rows["agree"] = rows["agree"].astype(bool)
     return {
-        "i": i, "j": j, "text": text, "names": names, "copies": copies, "days": days, **rows,
+        "i": i, "j": j, "text": text, "names": names, "coverage": coverage, "copies": copies,
+        "days": days, **rows,
     }  # fmt: skip
 
 
@@ -304,25 +315,28 @@ def variant_score(
     long_window: float = stories.LONG_WINDOW_DAYS,
     copies_penalised: bool = True,
     headline_veto: bool = False,
+    coverage: bool = True,
+    window_days: float = stories.WINDOW_DAYS,
 ) -> np.ndarray:
     """The pair scores of `p` with the signals weighted otherwise (the defaults give
     `stories.combine`'s, up to rounding): `places` False drops the headline's place from the
     subject signal; pairs whose headlines name one place lose `agreeing_day_penalty` a day
     and are compared up to `long_window` days (WINDOW_DAYS: no long window)."""
-    content = np.sqrt(np.clip(p["text"], 0, 1) * np.clip(p["names"], 0, 1))
+    shared = np.sqrt(np.clip(p["text"], 0, 1) * np.clip(p["names"], 0, 1))
+    content = np.sqrt(shared * np.clip(p["coverage"], 0, 1)) if coverage else shared
     signal = p["subject"] if places else p["names_gone"]
     penalty = (
         conflict * (p["differ"] > 0) + soft_day * p["day"] + subject * signal
         + figure * p["figure"]
     )  # fmt: skip
-    agreeing = p["agree"] & (long_window > stories.WINDOW_DAYS)
+    agreeing = p["agree"] & (long_window > window_days)
     per_day = np.where(agreeing, agreeing_day_penalty, day_penalty)
     if copies_penalised:
         score = np.maximum(content, p["copies"]) - penalty
     else:
         score = np.maximum(content - penalty, p["copies"])
     score = np.clip(score - per_day * p["days"], 0, 1)
-    window = np.where(agreeing, long_window, stories.WINDOW_DAYS)
+    window = np.where(agreeing, long_window, window_days)
     vetoed = (p["days"] > window) | (headline_veto & (p["figure"] > 0))
     return np.round(np.where(vetoed, 0.0, score), 6)
 

