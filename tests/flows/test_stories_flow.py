@@ -296,9 +296,11 @@ def test_markup_in_an_article_stays_text_in_the_browser_and_odd_input_is_safe(
     )
     seed = (SEEDS / "000_111cb5bf34ac05bb.txt").read_text(encoding="utf-8")
     (inbox / "hostile.txt").write_text(hostile_page(seed, payload, payload), encoding="utf-8")
-    # An undated article (its date line gone), and one whose translation fails.
-    other = (SEEDS / "001_780e7455a1e85ef7.txt").read_text(encoding="utf-8")
-    (inbox / "undated.txt").write_text(re.sub(r".*\d{2}/\d{2}/\d{4}.*\n", "", other))
+    # An undated article (its date line gone), and one whose translation fails. Undated, an
+    # article is compared with the newest (the broken one): 003 and 002 report two events of
+    # one topic (0.244), while 001 would join 002 (0.278), as same-topic seeds of one day do.
+    other = (SEEDS / "003_25b7ea62e8400db3.txt").read_text(encoding="utf-8")
+    (inbox / "undated.txt").write_text(re.sub(r".*\d{4}, \d{2}:\d{2} WIB.*\n", "", other))
     broken = (SEEDS / "002_4663bce274982e1a.txt").read_text(encoding="utf-8")
     (inbox / "broken.txt").write_text(broken)
 

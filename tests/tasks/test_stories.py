@@ -18,6 +18,7 @@ from kabar.tasks.stories import (
     Features,
     StoryArticle,
     StoryStore,
+    _capitals,
     _days_apart,
     _facts,
     _headline_places,
@@ -83,7 +84,7 @@ def dev() -> list[StoryArticle]:
 
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
-    """The sets the knobs were set on: dev, frozen and the first five blind sets (each scored
+    """The sets the knobs were set on: dev, frozen and the first eight blind sets (each scored
     once, then spent), as bench's tune set. An unspent blind set is never read here."""
     return bench.load_half("tune")
 
@@ -114,17 +115,17 @@ def test_seeds_group_into_their_three_events(tmp_path):
 
 
 def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grouped):
-    # The sets the knobs are set on (dev, the spent frozen half, the seven spent blind sets);
+    # The sets the knobs are set on (dev, the spent frozen half, the eight spent blind sets);
     # an unspent blind set is scored once by `python bench/stories.py --score --blind NAME`
     # and reported in docs/stories.md, never asserted here.
     articles, gold = tune
     predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
     scores = bench.pair_scores(predicted, gold)
-    # 36 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
+    # 32 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
     # what the other never names (docs/stories.md). One false link, between two sets written
     # apart: each invented a fire at Pasar Lemabang, Palembang, 14 days apart, and both
     # headlines name the market (compared for three weeks): two events, gold says.
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (317, 2, 36)
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (370, 2, 32)
     p = bench.pair_parts(articles)
     score = bench.stories.combine(*(p[k] for k in bench.PARTS))
     set_of = {
@@ -139,7 +140,7 @@ def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grou
     same_set = np.array([set_of[a] == set_of[b] for a, b in zip(first, second)])
     different = np.array([gold[a] != gold[b] for a, b in zip(first, second)])
     # within one set, the highest pair of different events: floods in Pati and in Jepara on
-    # one day (0.282)
+    # one day (0.254)
     assert score[same_set & different].max() < THRESHOLD
 
 
@@ -150,13 +151,13 @@ def test_a_headline_names_its_subject_and_two_cases_of_one_institution_differ():
     mk = [event(f"blind2-mk-psu-{r}-2025-11")[0] for r in ("batangseruyan", "teluksarana")]
     busts = [event(f"blind2-narkoba-{p}-2025-10")[0] for p in ("cengkareng", "priok")]
     for a, b in (mk, busts):
-        assert conflicts(features(a), features(b))[1] == 1
+        assert any(conflicts(features(a), features(b))[1:])  # another place, or other names
         assert same_event(a, b) < THRESHOLD - 0.04
     # reports of one event name what the other's headline names
     for name in ("blind2-mk-psu-batangseruyan-2025-11", "blind2-narkoba-cengkareng-2025-10"):
         first, *others = event(name)
         for other in others:
-            assert conflicts(features(first), features(other))[1] == 0
+            assert conflicts(features(first), features(other))[1:] == (0, 0)
 
 
 def test_same_day_floods_in_two_regencies_are_two_events():
@@ -178,12 +179,12 @@ def test_a_headline_place_is_the_one_name_that_suffices():
     assert _headline_places(pati) == ({"pati"}, {"pati"})
     assert _headline_places(kupang)[0] == {"kupang"}
     for a, b in [(pati, jepara), (sikka[0], kupang)]:
-        assert conflicts(features(a), features(b))[1] == 1
+        assert conflicts(features(a), features(b))[1] == 1  # another place
         assert same_event(a, b) < THRESHOLD
     # a locality inside the other's regency is no other place: Pelabuhanratu in Sukabumi
     _, pelabuhanratu, ciracap = event("blind2-gempa-sukabumi-2025-10")
     assert _headline_places(pelabuhanratu) == (set(), {"pelabuhanratu"})
-    assert conflicts(features(pelabuhanratu), features(ciracap)) == (0, 0)
+    assert conflicts(features(pelabuhanratu), features(ciracap)) == (0, 0, 0)
 
 
 def test_follow_ups_naming_the_same_place_are_compared_for_three_weeks():
@@ -261,7 +262,7 @@ def test_reports_of_one_event_agree_and_a_headline_figure_is_not_a_veto():
     # Kupang Terkini's headline leads with the city's 52.300 children, which the agency copy
     # never states: no evidence against (the headline-number signal is gone).
     agency, regional, _ = event("blind-imunisasi-polio-ntt-2025-07")
-    assert conflicts(features(agency), features(regional)) == (0, 0)
+    assert conflicts(features(agency), features(regional)) == (0, 0, 0)
     assert same_event(agency, regional) >= THRESHOLD + 0.2
     for name in ["blind-gempa-lombokutara-2025-07", "blind-rupiah-2025-06-10"]:
         first, *others = event(name)
@@ -316,7 +317,7 @@ def test_a_follow_up_with_a_rising_toll_and_a_repeated_figure_agrees():
     )  # fmt: skip
     # No fact differs: the toll is a count, the depth is stated by one only, and each piece
     # naming its own day is no disagreement; both headlines name Cianjur.
-    assert conflicts(features(first), features(later)) == (0, 0)
+    assert conflicts(features(first), features(later)) == (0, 0, 0)
     assert same_event(first, later) >= THRESHOLD
     other = replace(later, body=[later.body[0].replace("5,6", "4,8")])
     assert conflicts(features(first), features(other))[0] == 1
@@ -370,6 +371,10 @@ def test_a_match_s_score_and_a_crash_s_km_post_tell_one_event_from_the_next():
         ("score", "1-1")
     ]
     assert facts("Minibus terguling di KM 150, dua hari setelah bus di KM 102") == [("km", "150")]
+    assert facts("sita 18 kg sabu; sebelumnya 42 kilogram sabu-sabu dan 900 butir ekstasi") == [
+        ("seized sabu in kg", "18"),
+        ("seized ekstasi in butir", "900"),
+    ]
     assert facts("Dolar AS kini berada di level Rp16.627.") == [("price per dolar", "16627")]
     # the first blind set's two Persija matches 2.5 days apart: 2-1 against 1-1
     (win, praise), (draw, *_) = (
@@ -379,6 +384,32 @@ def test_a_match_s_score_and_a_crash_s_km_post_tell_one_event_from_the_next():
     for a in (win, praise):
         assert conflicting(features(a), features(draw))
         assert same_event(a, draw) < THRESHOLD
+
+
+def test_a_region_s_short_form_names_it_and_a_seizure_tells_two_busts_apart():
+    # blind8's KPK sting: 'Musi Banyuasin' in one headline, 'Muba' in the others
+    sting, confirmed, suspects = event("blind8-ott-kpk-muba-2027-07")
+    assert "muba" in _capitals(sting)  # 'Musi Banyuasin', two capitalised words in a row
+    assert "muba" not in _capitals(
+        StoryArticle("x", "", ["Sungai Musi meluap di Banyuasin."], None)
+    )
+    for a, b in [(sting, confirmed), (sting, suspects)]:
+        assert conflicts(features(a), features(b)) == (0, 0, 0)
+        assert same_event(a, b) >= THRESHOLD + 0.1
+    # the suspects' headline names a road (Sungai Lilin) the confirmation never names: weak
+    # evidence against, a fifth of the threshold
+    assert conflicts(features(confirmed), features(suspects)) == (0, 0, 1)
+    assert same_event(confirmed, suspects) >= THRESHOLD
+    assert "busi" not in _capitals(StoryArticle("x", "", ["Bupati Sikka menetapkan KLB."], None))
+    # blind3: one police force's two seizures three days apart, 42 kg against 18 kg of sabu
+    # (a seizure recalled after a piece's own is not read: see the facts test)
+    (tanjungbalai, *_), (batubara, _) = (
+        event("blind3-sabu-tanjungbalai-2026-02"),
+        event("blind3-sabu-batubara-2026-02"),
+    )
+    assert _facts(batubara)[0] == ("seized sabu in kg", "18")
+    assert conflicting(features(tanjungbalai), features(batubara))
+    assert same_event(tanjungbalai, batubara) < THRESHOLD
 
 
 def test_the_same_text_weeks_apart_is_not_compared():
