@@ -1026,7 +1026,7 @@ class _Stored:
         window, long = WINDOW_DAYS * 86400, LONG_WINDOW_DAYS * 86400
         low, high = chunk[0][0], chunk[-1][0]
         rows = db.execute(
-            "SELECT article_id, at, dated FROM articles WHERE at BETWEEN ? AND ?",
+            "SELECT article_id, at, dated, story_id FROM articles WHERE at BETWEEN ? AND ?",
             (low - window, high + window),
         ).fetchall()
         self.places: dict[str, set[int]] = {}
@@ -1044,10 +1044,12 @@ class _Stored:
         for start in range(0, len(far), 500):
             marks = ",".join("?" * len(far[start : start + 500]))
             rows += db.execute(
-                f"SELECT article_id, at, dated FROM articles WHERE article_id IN ({marks})",
+                "SELECT article_id, at, dated, story_id FROM articles"
+                f" WHERE article_id IN ({marks})",
                 far[start : start + 500],
             ).fetchall()
         self.ids = [r[0] for r in rows]
+        self.story_ids = _StoryIds({r[0]: r[3] for r in rows})
         self.position = {article_id: k for k, article_id in enumerate(self.ids)}
         self.at = np.array([r[1] for r in rows], dtype=np.float64)
         self.dated = np.array([bool(r[2]) for r in rows], dtype=bool)
@@ -1128,13 +1130,15 @@ def _file_chunk(
         mine = [f for _, _, f in earlier]
         scores = np.concatenate([scores, _scores(own, mine, days)])
         ids += [a.article_id for a, _, _ in earlier]
-        linked = _linked_stories(db, own, ids, others + mine, scores)
-        touched = _place(db, article, at, dated, own, linked, touched)
+        linked = _linked_stories(stored.story_ids, own, ids, others + mine, scores)
+        story_id = _place(db, article, at, dated, own, linked)
+        stored.story_ids.filed(article.article_id, story_id, linked)
+        touched = (touched - linked) | {story_id}
     return touched
 
 
 def _linked_stories(
-    db: sqlite3.Connection,
+    story_ids: _StoryIds,
     new: Features,
     ids: list[str],
     others: list[Features],
@@ -1146,10 +1150,9 @@ def _linked_stories(
     threshold without it, best first, and not for an article whose story is linked already
     (a big story in the window is linked once, not once per member)."""
     over = np.flatnonzero(scores >= THRESHOLD)
-    story_of = _stories_of(db, [ids[k] for k in over])
     linked: set[str] = set()
     for k in over[np.argsort(-scores[over], kind="stable")]:
-        story = story_of[ids[k]]
+        story = story_ids[ids[k]]
         if story in linked:
             continue
         if _penalised(scores[k : k + 1], np.array([penalty(new, others[k])]))[0] >= THRESHOLD:
@@ -1157,15 +1160,25 @@ def _linked_stories(
     return linked
 
 
-def _stories_of(db: sqlite3.Connection, article_ids: list[str]) -> dict[str, str]:
-    """Article id -> its story's id, now."""
-    found: dict[str, str] = {}
-    for start in range(0, len(article_ids), 500):
-        chunk = article_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT article_id, story_id FROM articles WHERE article_id IN ({marks})"
-        found.update(db.execute(query, chunk).fetchall())
-    return found
+class _StoryIds:
+    """Which story each article of a chunk's window is in: read with the window, then kept as
+    the chunk files its articles (a merged story's id leads to the survivor's), so that
+    linking an article to stories asks the database nothing."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self._of = known
+        self._merged: dict[str, str] = {}
+
+    def __getitem__(self, article_id: str) -> str:
+        story_id = self._of[article_id]
+        while story_id in self._merged:
+            story_id = self._merged[story_id]
+        return story_id
+
+    def filed(self, article_id: str, story_id: str, linked: set[str]) -> None:
+        self._of[article_id] = story_id
+        for merged in linked - {story_id}:
+            self._merged[merged] = story_id
 
 
 def _place(
@@ -1175,8 +1188,9 @@ def _place(
     dated: bool,
     own: Features,
     linked: set[str],
-    touched: set[str],
-) -> set[str]:
+) -> str:
+    """File `article` into the story of `linked` (merged into the oldest) or a new one: its
+    story's id."""
     story_id = _merge(db, linked) if linked else _create(db, article.article_id)
     db.execute(
         "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
@@ -1187,7 +1201,7 @@ def _place(
         "INSERT INTO places VALUES (?, ?, ?)", [(p, at, article.article_id) for p in own.places]
     )
     _refresh_dates(db, story_id)
-    return (touched - linked) | {story_id}
+    return story_id
 
 
 def _load_features(db: sqlite3.Connection, ids: list[str], cache: dict[str, Features]) -> None:
