@@ -84,7 +84,7 @@ def dev() -> list[StoryArticle]:
 
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
-    """The sets the knobs were set on: dev, frozen and the first eight blind sets (each scored
+    """The sets the knobs were set on: dev, frozen and the first ten blind sets (each scored
     once, then spent), as bench's tune set. An unspent blind set is never read here."""
     return bench.load_half("tune")
 
@@ -115,17 +115,17 @@ def test_seeds_group_into_their_three_events(tmp_path):
 
 
 def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grouped):
-    # The sets the knobs are set on (dev, the spent frozen half, the eight spent blind sets);
+    # The sets the knobs are set on (dev, the spent frozen half, the ten spent blind sets);
     # an unspent blind set is scored once by `python bench/stories.py --score --blind NAME`
     # and reported in docs/stories.md, never asserted here.
     articles, gold = tune
     predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
     scores = bench.pair_scores(predicted, gold)
-    # 32 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
+    # 44 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
     # what the other never names (docs/stories.md). One false link, between two sets written
     # apart: each invented a fire at Pasar Lemabang, Palembang, 14 days apart, and both
     # headlines name the market (compared for three weeks): two events, gold says.
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (370, 2, 32)
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (462, 2, 44)
     p = bench.pair_parts(articles)
     score = bench.stories.combine(*(p[k] for k in bench.PARTS))
     set_of = {
@@ -139,8 +139,8 @@ def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grou
     )
     same_set = np.array([set_of[a] == set_of[b] for a, b in zip(first, second)])
     different = np.array([gold[a] != gold[b] for a, b in zip(first, second)])
-    # within one set, the highest pair of different events: floods in Pati and in Jepara on
-    # one day (0.254)
+    # within one set, the highest pair of different events: a KPK loss estimate and a KPK
+    # sting of one day (0.253)
     assert score[same_set & different].max() < THRESHOLD
 
 
@@ -178,9 +178,15 @@ def test_a_headline_place_is_the_one_name_that_suffices():
     sikka, (kupang,) = event("blind3-dbd-sikka-2026-01"), event("blind3-dbd-kotakupang-2026-01")
     assert _headline_places(pati) == ({"pati"}, {"pati"})
     assert _headline_places(kupang)[0] == {"kupang"}
-    for a, b in [(pati, jepara), (sikka[0], kupang)]:
+    # blind10's one false link: school-meal poisonings in Cianjur and in Kabupaten Sukabumi a
+    # day apart, on one template (coverage 0.62): 0.285 when another place cost 0.15
+    cianjur = event("blind10-keracunan-mbg-cianjur-2028-01")[0]
+    sukabumi = next(
+        a for a in event("blind10-keracunan-mbg-sukabumi-2028-01") if "Kabupaten" in a.title
+    )
+    for a, b in [(pati, jepara), (sikka[0], kupang), (cianjur, sukabumi)]:
         assert conflicts(features(a), features(b))[1] == 1  # another place
-        assert same_event(a, b) < THRESHOLD
+        assert same_event(a, b) < THRESHOLD - 0.1
     # a locality inside the other's regency is no other place: Pelabuhanratu in Sukabumi
     _, pelabuhanratu, ciracap = event("blind2-gempa-sukabumi-2025-10")
     assert _headline_places(pelabuhanratu) == (set(), {"pelabuhanratu"})
