@@ -558,7 +558,6 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z])")
 SERIES_KINDS = ("price", "index")
 LEAD_ONLY_KINDS = ("score", "km", "seized")
 _SEIZED_UNITS = {"kilogram": "kg"}
-STRONG_KINDS = ("magnitude", "depth", "coordinate", "price", "index", "score", "km")
 
 
 def _amount(text: str) -> str:
@@ -739,7 +738,10 @@ def _no_headline(features: list[Features]) -> np.ndarray:
     return np.array([not len(f.headline.indices) for f in features], dtype=bool)
 
 
-def _coverage(ours: np.ndarray, theirs: np.ndarray, our_none, their_none) -> np.ndarray:
+def _coverage(
+    ours: np.ndarray, theirs: np.ndarray, our_none: np.ndarray | bool, their_none: np.ndarray
+) -> np.ndarray:
+    """The smaller share, a headline with no content word counting as covered."""
     return np.minimum(np.where(our_none, 1.0, ours), np.where(their_none, 1.0, theirs))
 
 
@@ -1068,9 +1070,9 @@ class _Stored:
                 found[self.position[article_id]] = True
         return found
 
-    def cosines(self, new: list[Features], kind: str, their_kind: str | None = None) -> np.ndarray:
+    def products(self, new: list[Features], kind: str, their_kind: str | None = None) -> np.ndarray:
         """len(new) x len(stored) products of the new articles' `kind` vectors with the stored
-        ones' `their_kind` (the same kind by default: cosines of 'text' or 'names')."""
+        ones' `their_kind` (the same kind by default: the cosines of 'text' or of 'names')."""
         if not self.ids:
             return np.zeros((len(new), 0))
         ours = _matrix([getattr(f, kind) for f in new])
@@ -1080,8 +1082,8 @@ class _Stored:
     def coverage(self, new: list[Features]) -> np.ndarray:
         """len(new) x len(stored) `coverage`, both ways in two products."""
         ours, theirs = (
-            self.cosines(new, "headline", "words"),
-            self.cosines(new, "words", "headline"),
+            self.products(new, "headline", "words"),
+            self.products(new, "words", "headline"),
         )
         return _coverage(ours, theirs, _no_headline(new)[:, None], _no_headline(self.features))
 
@@ -1104,7 +1106,7 @@ def _file_chunk(
     window, long = WINDOW_DAYS * 86400, LONG_WINDOW_DAYS * 86400
     stored = _Stored(db, chunk)
     new = [f for _, _, f in chunk]
-    text, names = stored.cosines(new, "text"), stored.cosines(new, "names")
+    text, names = stored.products(new, "text"), stored.products(new, "names")
     covered = stored.coverage(new)
     for k, (at, article, own) in enumerate(chunk):
         dated = timestamp(article.published) is not None
