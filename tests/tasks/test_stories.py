@@ -84,7 +84,7 @@ def dev() -> list[StoryArticle]:
 
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
-    """The sets the knobs were set on: dev, frozen and the first ten blind sets (each scored
+    """The sets the knobs were set on: dev, frozen and the first eleven blind sets (each scored
     once, then spent), as bench's tune set. An unspent blind set is never read here."""
     return bench.load_half("tune")
 
@@ -114,18 +114,20 @@ def test_seeds_group_into_their_three_events(tmp_path):
     }
 
 
-def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grouped):
-    # The sets the knobs are set on (dev, the spent frozen half, the ten spent blind sets);
+def test_the_tune_set_groups_with_two_false_links(tune, tune_grouped):
+    # The sets the knobs are set on (dev, the spent frozen half, the eleven spent blind sets);
     # an unspent blind set is scored once by `python bench/stories.py --score --blind NAME`
     # and reported in docs/stories.md, never asserted here.
     articles, gold = tune
     predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
     scores = bench.pair_scores(predicted, gold)
-    # 44 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
-    # what the other never names (docs/stories.md). One false link, between two sets written
-    # apart: each invented a fire at Pasar Lemabang, Palembang, 14 days apart, and both
-    # headlines name the market (compared for three weeks): two events, gold says.
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (462, 2, 44)
+    # 45 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
+    # what the other never names (docs/stories.md). Two false links: between two sets written
+    # apart, each of which invented a fire at Pasar Lemabang, Palembang, 14 days apart (both
+    # headlines name the market: compared for three weeks); and blind11's coach after two
+    # national-team matches 4.4 days apart (a win over Kuwait, a loss to Oman, no score in
+    # either piece).
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (512, 8, 45)
     p = bench.pair_parts(articles)
     score = bench.stories.combine(*(p[k] for k in bench.PARTS))
     set_of = {
@@ -139,9 +141,11 @@ def test_the_tune_set_groups_with_one_false_link_across_two_sets(tune, tune_grou
     )
     same_set = np.array([set_of[a] == set_of[b] for a, b in zip(first, second)])
     different = np.array([gold[a] != gold[b] for a, b in zip(first, second)])
-    # within one set, the highest pair of different events: a KPK loss estimate and a KPK
-    # sting of one day (0.253)
-    assert score[same_set & different].max() < THRESHOLD
+    # within one set, the pairs of different events over the threshold are the coach's
+    # (0.302 and 0.359); the next is a KPK loss estimate and a KPK sting of one day (0.253)
+    over = np.flatnonzero(same_set & different & (score >= THRESHOLD))
+    assert {gold[first[k]][:13] for k in over} == {"blind11-timna"}
+    assert sorted(score[same_set & different])[-len(over) - 1] < THRESHOLD
 
 
 def test_a_headline_names_its_subject_and_two_cases_of_one_institution_differ():
@@ -184,7 +188,12 @@ def test_a_headline_place_is_the_one_name_that_suffices():
     sukabumi = next(
         a for a in event("blind10-keracunan-mbg-sukabumi-2028-01") if "Kabupaten" in a.title
     )
-    for a, b in [(pati, jepara), (sikka[0], kupang), (cianjur, sukabumi)]:
+    # blind11's: floods in Luwu Utara and in Luwu Timur 1.3 days apart (0.288 when a regency
+    # was its words less 'Utara' and the like: both were 'Luwu')
+    utara = event("blind11-banjir-bandang-luwu-utara-2028-03")[0]
+    timur = event("blind11-banjir-luwu-timur-2028-03")[0]
+    assert _headline_places(utara)[0] == {"luwu utara"}
+    for a, b in [(pati, jepara), (sikka[0], kupang), (cianjur, sukabumi), (utara, timur)]:
         assert conflicts(features(a), features(b))[1] == 1  # another place
         assert same_event(a, b) < THRESHOLD - 0.1
     # a locality inside the other's regency is no other place: Pelabuhanratu in Sukabumi
@@ -458,12 +467,18 @@ def test_two_batches_group_like_one(tmp_path, tune, tune_grouped):
     for k in range(len(by_date), 0, -5):  # newest first, five at a time
         backwards.add(by_date[max(0, k - 5) : k])
     assert grouping(backwards) == tune_grouped
-    # one story holds two events, the two sets' Lemabang fires (see the tune test); every
-    # other holds one (some events stay split)
+    # two stories hold two events each, the two sets' Lemabang fires and the coach's two
+    # matches (see the tune test); every other holds one (some events stay split)
     mixed = [
         {gold[i] for i in group} for group in tune_grouped if len({gold[i] for i in group}) > 1
     ]
-    assert len(mixed) == 1 and all("lemabang" in e for e in mixed[0])
+    assert sorted(sorted(e) for e in mixed) == [
+        ["blind11-timnas-vs-kuwait-2028-03", "blind11-timnas-vs-oman-2028-03"],
+        [
+            "blind5-kebakaran-pasar-lemabang-2026-11",
+            "blind6-kebakaran-pasar-lemabang-palembang-2026-12",
+        ],
+    ]
 
 
 def test_a_follow_up_weeks_later_joins_in_any_order(tmp_path):
