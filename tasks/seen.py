@@ -106,9 +106,9 @@ class SeenStore:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "seen.sqlite"
         self.owner = _me()
+        sqlite.use_wal(self.path, timeout=30)  # two polls may open a new store at once
         db = sqlite3.connect(self.path, timeout=30)
         try:  # each statement is its own transaction; a second run finds them done
-            db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
         finally:
             db.close()

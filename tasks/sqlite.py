@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,3 +32,21 @@ def transaction(path: Path, timeout: float) -> Iterator[sqlite3.Connection]:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+def use_wal(path: Path, timeout: float) -> None:
+    """Put the store at `path` in WAL mode, so that readers do not wait for a writer. The mode
+    stays with the file; switching it can fail at once with 'database is locked' (SQLite's busy
+    wait does not cover it) when another thread or process opens the same new store: retry
+    until `timeout`."""
+    deadline = time.monotonic() + timeout
+    with connection(path, timeout) as db:
+        while True:
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)

@@ -904,7 +904,7 @@ class StoryStore:
         self.path = Path(path)
         self.timeout = timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._use_wal()
+        sqlite.use_wal(self.path, self.timeout)
         with self._transaction() as db:
             for statement in _SCHEMA.split(";"):  # executescript would commit first
                 db.execute(statement)
@@ -918,22 +918,6 @@ class StoryStore:
                     f"makes version {FEATURES_VERSION}: move the file away to regroup from "
                     "scratch"
                 )
-
-    def _use_wal(self) -> None:
-        """WAL, so that readers do not wait for a writer. The mode stays with the file; switching
-        it can fail at once with 'database is locked' (SQLite's busy wait does not cover it) when
-        another process opens the same new store: retry until `timeout`."""
-        deadline = time.monotonic() + self.timeout
-        with self._connect() as db:
-            while True:
-                try:
-                    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                        db.execute("PRAGMA journal_mode=WAL")
-                    return
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
 
     def _connect(self):
         return sqlite.connection(self.path, self.timeout)
