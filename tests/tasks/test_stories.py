@@ -84,7 +84,7 @@ def dev() -> list[StoryArticle]:
 
 @pytest.fixture(scope="module")
 def tune() -> tuple[list[StoryArticle], dict[str, str]]:
-    """The sets the knobs were set on: dev, frozen and the first eleven blind sets (each scored
+    """The sets the knobs were set on: dev, frozen and the first twelve blind sets (each scored
     once, then spent), as bench's tune set. An unspent blind set is never read here."""
     return bench.load_half("tune")
 
@@ -115,19 +115,19 @@ def test_seeds_group_into_their_three_events(tmp_path):
 
 
 def test_the_tune_set_groups_with_two_false_links(tune, tune_grouped):
-    # The sets the knobs are set on (dev, the spent frozen half, the eleven spent blind sets);
+    # The sets the knobs are set on (dev, the spent frozen half, the twelve spent blind sets);
     # an unspent blind set is scored once by `python bench/stories.py --score --blind NAME`
     # and reported in docs/stories.md, never asserted here.
     articles, gold = tune
     predicted = {i: str(sorted(group)) for group in tune_grouped for i in group}
     scores = bench.pair_scores(predicted, gold)
-    # 45 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
+    # 53 pairs lost: follow-ups 42 days on, reports sharing little wording, a headline naming
     # what the other never names (docs/stories.md). Two false links: between two sets written
     # apart, each of which invented a fire at Pasar Lemabang, Palembang, 14 days apart (both
     # headlines name the market: compared for three weeks); and blind11's coach after two
     # national-team matches 4.4 days apart (a win over Kuwait, a loss to Oman, no score in
     # either piece).
-    assert (scores["tp"], scores["fp"], scores["fn"]) == (512, 8, 45)
+    assert (scores["tp"], scores["fp"], scores["fn"]) == (560, 8, 53)
     p = bench.pair_parts(articles)
     score = bench.stories.combine(*(p[k] for k in bench.PARTS))
     set_of = {
@@ -209,6 +209,8 @@ def test_follow_ups_naming_the_same_place_are_compared_for_three_weeks():
         ("blind3-dbd-sikka-2026-01", 0, 2, 3.8),
         ("blind3-vonis-pupr-blora-2026-01", 0, 2, 5.9),
         ("blind3-longsor-sitinjau-2026-01", 0, 2, 9.1),
+        # a bridge is a place too: blind9's, reopened 12.2 days after it fell
+        ("blind9-jembatan-brang-rea-sumbawa-2027-11", 0, 1, 12.2),
     ]
     for name, i, j, days in cases:
         articles = event(name)
