@@ -51,6 +51,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -155,10 +156,16 @@ _THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?:\D|$))")
 _CURRENCY = re.compile(r"^(rp|us\$|\$)(?=\d)")
 
 
-def _tokens(text: str) -> Iterator[tuple[str, bool, bool]]:
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[tuple[str, bool, bool], ...]:
     """(normalised token, written capitalised, first of its sentence) for each word of `text`.
     Dates (14/9/2020), times (18.43) and years are left out: two events of one day share them.
-    """
+    Kept for the last texts seen: an article's features read its title and paragraphs several
+    times (words, names, capitals, the headline's words and places, shingles)."""
+    return tuple(_scan(text))
+
+
+def _scan(text: str) -> Iterator[tuple[str, bool, bool]]:
     for match in _TOKEN.finditer(text):
         raw, start = match.group(), match.start()
         before = text[max(0, start - 4) : start].rstrip(" \"'(")
@@ -804,23 +811,28 @@ def parts(
     if not others:
         empty = np.zeros(0)
         return empty, empty, empty, empty, empty
+    penalties = np.array([penalty(new, o) for o in others], dtype=np.float64)
+    return (*_vector_parts(new, others), penalties)
+
+
+def _vector_parts(
+    new: Features, others: list[Features]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The parts computed for all `others` at once: the two cosines, the coverage and the
+    MinHash Jaccard (`parts` less the penalty, a Python test per pair)."""
     text = _dots(new.text, [o.text for o in others])
     names = _dots(new.names, [o.names for o in others])
     copies = (np.stack([o.signature for o in others]) == new.signature).mean(axis=1)
-    penalties = np.array([penalty(new, o) for o in others], dtype=np.float64)
-    return text, names, coverage(new, others), copies, penalties
+    return text, names, coverage(new, others), copies
 
 
 def _scores(new: Features, others: list[Features], days_apart: np.ndarray) -> np.ndarray:
     """`combine` of `parts`, facts not yet compared (`_linked_stories` does that)."""
     if not others:
         return np.zeros(0)
-    text = _dots(new.text, [o.text for o in others])
-    names = _dots(new.names, [o.names for o in others])
-    copies = (np.stack([o.signature for o in others]) == new.signature).mean(axis=1)
     agreeing = np.array([agree(new, o) for o in others], dtype=bool)
-    covered = coverage(new, others)
-    return combine(text, names, covered, copies, np.zeros(len(others)), days_apart, agreeing)
+    unchecked = np.zeros(len(others))
+    return combine(*_vector_parts(new, others), unchecked, days_apart, agreeing)
 
 
 def same_event(a: StoryArticle, b: StoryArticle) -> float:
