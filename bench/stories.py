@@ -517,6 +517,7 @@ def timed_add(path: Path, new: list[StoryArticle], trace: bool) -> tuple[float, 
     """Wall and CPU seconds to add `new` to the store at `path`, and (when `trace`) Python's
     peak MiB. CPU time is the steadier figure on a machine shared with other work."""
     store = StoryStore(path)
+    stories._tokens.cache_clear()  # each round's articles are new to the store: tokenise them
     if trace:
         tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
