@@ -50,7 +50,7 @@ from kabar.tasks.stories import StoryArticle, StoryStore, timestamp  # noqa: E40
 # --- the labelled set -----------------------------------------------------------------------
 
 # scored once each, then looked at: part of the tune set
-SPENT_BLIND = tuple(f"blind{n}" for n in ["", *range(2, 14)])  # blind, blind2 to blind13
+SPENT_BLIND = tuple(f"blind{n}" for n in ["", *range(2, 20)])  # blind, blind2 to blind19
 
 
 def load_half(half: str, folder: Path = LABELLED) -> tuple[list[StoryArticle], dict[str, str]]:
