@@ -50,7 +50,7 @@ from kabar.tasks.stories import StoryArticle, StoryStore, timestamp  # noqa: E40
 # --- the labelled set -----------------------------------------------------------------------
 
 # scored once each, then looked at: part of the tune set
-SPENT_BLIND = tuple(f"blind{n}" for n in ["", *range(2, 20)])  # blind, blind2 to blind19
+SPENT_BLIND = tuple(f"blind{n}" for n in ["", *range(2, 22), 23])  # blind to blind21, blind23
 
 
 def load_half(half: str, folder: Path = LABELLED) -> tuple[list[StoryArticle], dict[str, str]]:
@@ -246,7 +246,7 @@ def pair_parts(articles: list[StoryArticle]) -> dict[str, np.ndarray]:
     times = np.array([timestamp(a.published) or np.nan for a in articles])
     days = np.nan_to_num(np.abs(times[i] - times[j]) / 86400, nan=0.0)
     figures = [_headline_figures(a) for a in articles]
-    keys = ("conflicts", "differ", "place_gone", "names_gone", "agree", "figure")
+    keys = ("conflicts", "differ", "place_gone", "names_gone", "agree", "figure", "matching")
     rows = {k: np.zeros(len(i)) for k in keys}
     # The signals only lower a score (agreement only spares the day penalty): a pair whose
     # cosines and copy share are all under 0.15 is under every threshold looked at, whatever
@@ -259,10 +259,12 @@ def pair_parts(articles: list[StoryArticle]) -> dict[str, np.ndarray]:
             "conflicts": stories.penalty(fa, fb), "differ": differ, "place_gone": place_gone,
             "names_gone": names_gone, "agree": stories.agree(fa, fb),
             "figure": bool((title_a and not title_a & all_b) or (title_b and not title_b & all_a)),
+            "matching": stories.matching(fa, fb),
         }  # fmt: skip
         for key, value in values.items():
             rows[key][k] = value
     rows["agree"] = rows["agree"].astype(bool)
+    rows["matching"] = rows["matching"].astype(bool)
     return {
         "i": i, "j": j, "text": text, "names": names, "coverage": coverage, "copies": copies,
         "days": days, **rows,
@@ -313,17 +315,19 @@ def variant_score(
     headline_veto: bool = False,
     w_coverage: float = stories.W_COVERAGE,
     window_days: float = stories.WINDOW_DAYS,
+    fact_bonus: float = stories.FACT_BONUS,
 ) -> np.ndarray:
     """The pair scores of `p` with the signals weighted otherwise (the defaults give
     `stories.combine`'s, up to rounding): `place` and `names` are what the two subject signals
     cost; pairs whose headlines name one place lose `agreeing_day_penalty` a day and are
     compared up to `long_window` days (`window_days`: no long window); `w_coverage` 0 leaves
-    the headlines' coverage out."""
+    the headlines' coverage out; `fact_bonus` is what a matching fact adds."""
     w = stories.W_TEXT
     shared = np.clip(p["text"], 0, 1) ** w * np.clip(p["names"], 0, 1) ** (1 - w)
     content = shared ** (1 - w_coverage) * np.clip(p["coverage"], 0, 1) ** w_coverage
     subject = np.where(p["place_gone"] > 0, place, np.where(p["names_gone"] > 0, names, 0.0))
     penalty = conflict * (p["differ"] > 0) + subject + figure * p["figure"]
+    penalty = penalty - fact_bonus * p["matching"]
     agreeing = p["agree"] & (long_window > window_days)
     per_day = np.where(agreeing, agreeing_day_penalty, day_penalty)
     if copies_penalised:
@@ -355,6 +359,8 @@ VARIANTS = [
     ("another place costs 0.15 (7dfe90f)", {"place": 0.15}),
     ("copy branch not penalised", {"copies_penalised": False}),
     ("conflict 0.3", {"conflict": 0.3}),
+    ("no matching-fact bonus", {"fact_bonus": 0.0}),
+    ("matching fact adds 0.05", {"fact_bonus": 0.05}),
 ]  # fmt: skip
 
 
