@@ -343,8 +343,8 @@ _ARREST = frozenset(
 
 def _where_it_happened(title: str) -> list[str]:
     """The headline's tokens less the places named after an arrest ('di Lampung')."""
-    kept, arrested = [], False
-    for clause in re.split(r"[,:;]", title):
+    kept, arrested = [], False  # an arrest holds for the rest of the headline ...
+    for clause in re.split(r"[,:;]", title):  # ... a place's words end with their clause
         caught_at = False
         for token, capital, _ in _tokens(clause):
             if caught_at and capital:
@@ -406,8 +406,8 @@ class Features:
         regions, places = sorted(self.regions), sorted(self.places)
         vectors = (self.text, self.names, self.headline, self.words)
         sizes = (*(len(v.indices) for v in vectors), len(title), len(numbers))
-        counts = (len(facts), len(leads), len(matched), len(match_leads), len(regions))
-        parts = [struct.pack("<12I", *sizes, *counts, len(places))]
+        counts = (len(facts), len(leads), len(matched), len(match_leads))
+        parts = [struct.pack("<12I", *sizes, *counts, len(regions), len(places))]
         for vector in vectors:
             parts += [vector.indices.astype("<u4").tobytes(), vector.values.astype("<f4").tobytes()]
         parts.append(self.signature.astype("<u4").tobytes())
@@ -418,10 +418,10 @@ class Features:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Features:
-        *sizes, n_title, n_numbers, n_facts, n_leads, n_matched, n_match_leads, n_regions = (
-            struct.unpack_from("<11I", blob)
+        *sizes, n_title, n_numbers = struct.unpack_from("<6I", blob)
+        n_facts, n_leads, n_matched, n_match_leads, n_regions, n_places = struct.unpack_from(
+            "<6I", blob, 24
         )
-        n_places = struct.unpack_from("<I", blob, 44)[0]
         offset = 48
         vectors = []
         for nnz in sizes:
